@@ -1,0 +1,108 @@
+"""kronblock: large structured matrices as lazy operators.
+
+Kronecker products and block matrices are kept in their compact form and
+computed with through their structure: products, solves, inverses,
+determinants, eigen- and singular values, Cholesky, traces, never forming the
+big matrix unless asked.
+
+>>> import numpy as np, kronblock as kb
+>>> rng = np.random.default_rng(0)
+>>> A, B = rng.normal(size=(30, 30)), rng.normal(size=(40, 40))
+>>> K = kb.kron(A, B)                       # 1200 × 1200, never formed
+>>> x = rng.normal(size=1200)
+>>> bool(np.allclose(K @ x, np.kron(A, B) @ x))
+True
+"""
+
+from . import linalg
+from ._errors import DenseBudgetError, DensificationWarning, KronblockWarning, LinAlgError
+from ._operator import (
+    DEFAULT_MAX_BYTES,
+    AbstractLinearOperator,
+    Conjugate,
+    Product,
+    Scaled,
+    Sum,
+    register_matmul,
+)
+from ._vec import kron_apply, unvec, vec
+from .linalg import (
+    Factorization,
+    cho_factor,
+    cholesky,
+    det,
+    diagonal,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    factorize,
+    inv,
+    logdet,
+    lstsq,
+    matrix_power,
+    norm,
+    pinv,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+    trace,
+)
+from .linalg import _combinator_rules as _combinator_rules
+from .operators import _dense_rules as _dense_rules
+from .operators._dense import Dense, Diagonal, Identity, aslinearoperator, diag, identity
+from .operators._kronecker import Kronecker, KroneckerFactorization, kron
+from .operators._sparse import Sparse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "AbstractLinearOperator",
+    "Conjugate",
+    "Dense",
+    "DenseBudgetError",
+    "DensificationWarning",
+    "Diagonal",
+    "Factorization",
+    "Identity",
+    "Kronecker",
+    "KroneckerFactorization",
+    "KronblockWarning",
+    "LinAlgError",
+    "Product",
+    "Scaled",
+    "Sparse",
+    "Sum",
+    "__version__",
+    "aslinearoperator",
+    "cho_factor",
+    "cholesky",
+    "det",
+    "diag",
+    "diagonal",
+    "eig",
+    "eigh",
+    "eigvals",
+    "eigvalsh",
+    "factorize",
+    "identity",
+    "inv",
+    "kron",
+    "kron_apply",
+    "linalg",
+    "logdet",
+    "lstsq",
+    "matrix_power",
+    "norm",
+    "pinv",
+    "register_matmul",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "trace",
+    "unvec",
+    "vec",
+]

@@ -1,0 +1,211 @@
+"""Factorization objects: expensive work done once, many solves and the logdet after.
+
+``kb.factorize(A)`` returns one of these.  Every factorization has
+``solve(b)`` for ``b`` of shape ``(N,)``, ``(N, K)`` or ``(*batch, N, K)``,
+``solve(b, adjoint=True)`` for ``Aᴴ x = b``, ``slogdet()``, ``logdet()`` and
+``det()``.  Structures add their own subclasses (a Kronecker factorization is a
+list of factor factorizations).
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+from .._array_api import Array, Namespace, is_complex_dtype
+from .._delegate import LUFactor, solve_triangular
+from .._errors import LinAlgError
+from .._operator import as_columns
+
+__all__ = [
+    "CholeskyFactorization",
+    "DiagonalFactorization",
+    "Factorization",
+    "IdentityFactorization",
+    "LUFactorization",
+    "TriangularFactorization",
+    "logdet_from_slogdet",
+]
+
+
+def logdet_from_slogdet(xp: Namespace, sign: Array, logabs: Array, where: str) -> Array:
+    """``log det`` from ``(sign, log|det|)``.
+
+    Real: raises :class:`LinAlgError` if the determinant is negative (the log
+    is not real; the message names ``slogdet``); ``-inf`` if it is zero.
+    Complex: ``log(sign) + log|det|``.
+    """
+    from .._array_api import is_eager
+
+    if is_complex_dtype(xp, sign.dtype):
+        return xp.log(sign) + xp.astype(logabs, sign.dtype)
+    if is_eager(sign) and bool(sign < 0):
+        raise LinAlgError(
+            f"{where}: the determinant is negative, so its logarithm is not real; "
+            f"use kronblock.slogdet for (sign, log|det|)"
+        )
+    return xp.where(sign == 0, xp.asarray(-xp.inf, dtype=logabs.dtype), logabs)
+
+
+class Factorization(abc.ABC):
+    """A factorization of a square operator of order ``n``."""
+
+    n: int
+    xp: Namespace
+    dtype: Any
+
+    @abc.abstractmethod
+    def _solve(self, b: Array, adjoint: bool) -> Array:
+        """Solve for ``b`` of shape ``(n, K)`` in the working dtype."""
+
+    @abc.abstractmethod
+    def slogdet(self) -> tuple[Array, Array]:
+        """``(sign, log|det|)`` of the factorized operator."""
+
+    def solve(self, b: Array, *, adjoint: bool = False) -> Array:
+        """Solve ``A x = b`` (or ``Aᴴ x = b``) for ``(N,)``, ``(N, K)`` or ``(*batch, N, K)``."""
+        from .._array_api import as_float_dtype, namespace_of
+
+        xp = namespace_of(b, where="Factorization.solve")
+        if getattr(b, "ndim", 0) == 0 or (b.shape[0] if b.ndim == 1 else b.shape[-2]) != self.n:
+            raise ValueError(
+                f"Factorization.solve: expected a right-hand side with {self.n} rows, "
+                f"got shape {tuple(getattr(b, 'shape', ()))}"
+            )
+        dt = xp.result_type(self.dtype, as_float_dtype(xp, b.dtype))
+        if b.dtype != dt:
+            b = xp.astype(b, dt)
+        b2, restore = as_columns(xp, b)
+        return restore(self._solve(b2, adjoint))
+
+    def logdet(self) -> Array:
+        """``log det A``; :class:`LinAlgError` if the determinant is negative."""
+        sign, logabs = self.slogdet()
+        return logdet_from_slogdet(self.xp, sign, logabs, f"{type(self).__name__}.logdet")
+
+    def det(self) -> Array:
+        """``det A = sign · exp(log|det|)``."""
+        sign, logabs = self.slogdet()
+        return sign * self.xp.exp(self.xp.astype(logabs, sign.dtype))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(n={self.n})"
+
+
+def _cast(xp: Namespace, a: Array, dtype: Any) -> Array:
+    return a if a.dtype == dtype else xp.astype(a, dtype)
+
+
+class LUFactorization(Factorization):
+    """LU with partial pivoting of a dense square matrix; O(n³) once, O(n²K) a solve."""
+
+    def __init__(self, xp: Namespace, a: Array) -> None:
+        self.xp, self.n, self.dtype = xp, int(a.shape[0]), a.dtype
+        self._lu = LUFactor(xp, a)
+
+    def is_singular(self) -> bool:
+        return self._lu.is_singular()
+
+    def _solve(self, b: Array, adjoint: bool) -> Array:
+        return self._lu.solve(_cast(self.xp, b, self.dtype) if b.dtype != self.dtype else b, adjoint)
+
+    def slogdet(self) -> tuple[Array, Array]:
+        return self._lu.slogdet()
+
+
+class CholeskyFactorization(Factorization):
+    """``A = L Lᴴ`` of a Hermitian positive definite matrix; O(n³/3) once."""
+
+    def __init__(self, xp: Namespace, lower: Array) -> None:
+        self.xp, self.n, self.dtype = xp, int(lower.shape[0]), lower.dtype
+        self.lower = lower
+
+    def _solve(self, b: Array, adjoint: bool) -> Array:
+        y = solve_triangular(self.xp, self.lower, _cast(self.xp, b, self.dtype), lower=True)
+        return solve_triangular(self.xp, self.lower, y, lower=True, adjoint=True)
+
+    def slogdet(self) -> tuple[Array, Array]:
+        xp = self.xp
+        d = xp.real(xp.linalg.diagonal(self.lower)) if is_complex_dtype(xp, self.dtype) else xp.linalg.diagonal(self.lower)
+        logabs = 2 * xp.sum(xp.log(d))
+        return xp.ones_like(xp.astype(logabs, self.dtype)), logabs
+
+
+class TriangularFactorization(Factorization):
+    """A triangular matrix is its own factorization: O(n²K) a solve."""
+
+    def __init__(self, xp: Namespace, t: Array, lower: bool) -> None:
+        self.xp, self.n, self.dtype = xp, int(t.shape[0]), t.dtype
+        self.t, self.lower = t, lower
+
+    def _solve(self, b: Array, adjoint: bool) -> Array:
+        return solve_triangular(self.xp, self.t, _cast(self.xp, b, self.dtype), lower=self.lower, adjoint=adjoint)
+
+    def slogdet(self) -> tuple[Array, Array]:
+        return _slogdet_of_diagonal(self.xp, self.xp.linalg.diagonal(self.t))
+
+
+class DiagonalFactorization(Factorization):
+    """``diag(d)``: solves are divisions."""
+
+    def __init__(self, xp: Namespace, d: Array) -> None:
+        self.xp, self.n, self.dtype = xp, int(d.shape[0]), d.dtype
+        self.d = d
+
+    def _solve(self, b: Array, adjoint: bool) -> Array:
+        d = self.xp.conj(self.d) if adjoint else self.d
+        return b / _cast(self.xp, d, b.dtype)[:, None]
+
+    def slogdet(self) -> tuple[Array, Array]:
+        return _slogdet_of_diagonal(self.xp, self.d)
+
+
+class IdentityFactorization(Factorization):
+    """The identity: solves return the right-hand side."""
+
+    def __init__(self, xp: Namespace, n: int, dtype: Any) -> None:
+        self.xp, self.n, self.dtype = xp, n, dtype
+
+    def _solve(self, b: Array, adjoint: bool) -> Array:
+        return b
+
+    def slogdet(self) -> tuple[Array, Array]:
+        xp = self.xp
+        return xp.asarray(1.0, dtype=self.dtype), xp.asarray(0.0, dtype=self.dtype)
+
+
+class ScaledFactorization(Factorization):
+    """``s · A`` from a factorization of ``A``."""
+
+    def __init__(self, inner: Factorization, s: Any) -> None:
+        self.inner, self.s = inner, s
+        self.xp, self.n = inner.xp, inner.n
+        self.dtype = inner.dtype
+
+    def _solve(self, b: Array, adjoint: bool) -> Array:
+        s = self.s.conjugate() if adjoint and isinstance(self.s, complex) else self.s
+        return self.inner._solve(b, adjoint) / s
+
+    def slogdet(self) -> tuple[Array, Array]:
+        import cmath
+        import math
+
+        xp = self.xp
+        sign, logabs = self.inner.slogdet()
+        s = complex(self.s)
+        if s == 0:
+            return xp.zeros_like(sign), xp.asarray(-math.inf, dtype=logabs.dtype)
+        phase = s / abs(s)
+        if phase.imag == 0:
+            sign = sign * (phase.real**self.n)
+        else:
+            sign = sign * cmath.exp(1j * cmath.phase(s) * self.n)
+        return sign, logabs + self.n * math.log(abs(s))
+
+
+def _slogdet_of_diagonal(xp: Namespace, d: Array) -> tuple[Array, Array]:
+    absd = xp.abs(d)
+    logabs = xp.sum(xp.log(absd))
+    phase = d / xp.where(absd == 0, xp.ones_like(absd), absd)
+    sign = xp.prod(phase)
+    return sign, logabs

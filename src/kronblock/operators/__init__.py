@@ -1,0 +1,1 @@
+"""Concrete structures, one file each: the class and all of its fast paths."""

@@ -1,0 +1,576 @@
+"""``Kronecker``: the lazy Kronecker product ``A₁ ⊗ A₂ ⊗ … ⊗ A_K`` and all its fast paths.
+
+Notation: factor ``i`` has shape ``(mᵢ, nᵢ)``; ``M = Πmᵢ``, ``N = Πnᵢ``.  Entry
+``(r, c)`` of the product is ``Πᵢ Aᵢ[rᵢ, cᵢ]`` where ``(r₁, …, r_K)`` is ``r``
+unravelled row-major in ``(m₁, …, m_K)`` (and likewise ``c``), which is exactly
+``numpy.kron``'s layout.
+
+Vectors in the *Kronecker order* (eigenvalues, singular values) are
+``kron(w₁, w₂, …)``: index ``(i₁, …, i_K)`` row-major, matching the columns of
+the Kronecker product of the factors' eigenvector matrices.
+
+Every rule below works through the factors; none forms an ``M × N`` matrix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, final
+
+from .._array_api import Array, Namespace, as_float_dtype, is_complex_dtype, is_eager, real_dtype
+from .._errors import LinAlgError
+from .._operator import (
+    AbstractLinearOperator,
+    common_device,
+    common_dtype,
+    common_namespace,
+    register_matmul,
+)
+from .._tags import kron_tags
+from ..linalg import (
+    cholesky,
+    diagonal,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    factorize,
+    inv,
+    matrix_power,
+    norm,
+    slogdet,
+    svd,
+    trace,
+)
+from ..linalg._factorization import Factorization
+from ._dense import Dense, Diagonal, Identity, aslinearoperator
+
+__all__ = ["Kronecker", "KroneckerFactorization", "kron", "kron_vectors", "mode_order"]
+
+
+@final
+@dataclass(frozen=True, eq=False, repr=False)
+class Kronecker(AbstractLinearOperator):
+    """The lazy Kronecker product of any number of factors, square or rectangular.
+
+    Build it with :func:`kron`.  Factors are operators (arrays are wrapped as
+    :class:`Dense`); nested Kronecker products are flattened, so
+    ``kron(kron(A, B), C)`` has three factors.  Entry for entry equal to
+    ``numpy.kron``.
+
+    Cost of ``K @ X`` for ``X`` of shape ``(N, k)``: ``Σᵢ 2·Sᵢ·mᵢ`` flops where
+    ``Sᵢ`` is the size of the intermediate before factor ``i`` (at most
+    ``2·N·k·Σnᵢ`` for square factors), and two intermediates of size
+    ``max Sᵢ`` of memory: O(N) for a vector, never ``M × N``.
+    """
+
+    factors: tuple[AbstractLinearOperator, ...]
+
+    def __post_init__(self) -> None:
+        flat: list[AbstractLinearOperator] = []
+        for f in self.factors:
+            op = aslinearoperator(f)
+            flat.extend(op.factors if isinstance(op, Kronecker) else (op,))
+        if not flat:
+            raise ValueError("kron: needs at least one factor")
+        common_namespace(flat, "kron")
+        object.__setattr__(self, "factors", tuple(flat))
+
+    # ---- the interface ---------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (
+            math.prod(f.shape[0] for f in self.factors),
+            math.prod(f.shape[1] for f in self.factors),
+        )
+
+    @property
+    def xp(self) -> Namespace:
+        return common_namespace(self.factors, "kron")
+
+    @property
+    def dtype(self) -> Any:
+        return common_dtype(self.factors, self.xp)
+
+    @property
+    def device(self) -> Any:
+        return common_device(self.factors)
+
+    @property
+    def is_neutral(self) -> bool:
+        return all(f.is_neutral for f in self.factors)
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return kron_tags(f.tags for f in self.factors)
+
+    @property
+    def row_dims(self) -> tuple[int, ...]:
+        return tuple(f.shape[0] for f in self.factors)
+
+    @property
+    def col_dims(self) -> tuple[int, ...]:
+        return tuple(f.shape[1] for f in self.factors)
+
+    def _matmat(self, x: Array) -> Array:
+        return apply_modes(self.xp, self.factors, x, _apply_factor)
+
+    def _adjoint(self) -> AbstractLinearOperator:
+        return Kronecker(tuple(f.H for f in self.factors))
+
+    def _transpose(self) -> AbstractLinearOperator:
+        return Kronecker(tuple(f.T for f in self.factors))
+
+    def _to_dense(self) -> Array:
+        xp = self.xp
+        dt = self.dtype
+        out = xp.ones((1, 1), dtype=dt, device=self.device)
+        for f in self.factors:
+            a = f.to_dense()
+            a = a if a.dtype == dt else xp.astype(a, dt)
+            m1, n1 = out.shape
+            m2, n2 = a.shape
+            out = xp.reshape(out[:, None, :, None] * a[None, :, None, :], (m1 * m2, n1 * n2))
+        return out
+
+    def _entries(self, rows: Array, cols: Array) -> Array:
+        # K[r, c] = Πᵢ Aᵢ[rᵢ, cᵢ] with (rᵢ), (cᵢ) the row-major multi-indices: O(len · K).
+        xp = self.xp
+        out = None
+        rstride = self.shape[0]
+        cstride = self.shape[1]
+        for f in self.factors:
+            m, n = f.shape
+            rstride //= m
+            cstride //= n
+            ri = (rows // rstride) % m
+            ci = (cols // cstride) % n
+            vals = f._entries(ri, ci)
+            out = vals if out is None else _mul(xp, out, vals)
+        assert out is not None
+        return out
+
+    def __repr__(self) -> str:
+        inner = " ⊗ ".join(f"{type(f).__name__}{f.shape}" for f in self.factors)
+        return f"Kronecker({inner}, shape={self.shape}, dtype={self.dtype})"
+
+
+def _mul(xp: Namespace, a: Array, b: Array) -> Array:
+    if a.dtype != b.dtype:
+        dt = xp.result_type(a.dtype, b.dtype)
+        a, b = xp.astype(a, dt), xp.astype(b, dt)
+    return a * b
+
+
+def kron(*factors: Any) -> Kronecker:
+    """The lazy Kronecker product ``A₁ ⊗ A₂ ⊗ …``, equal to ``numpy.kron`` entry for entry.
+
+    Parameters
+    ----------
+    *factors : arrays (any array-API library, or ``scipy.sparse``) or operators
+        One or more; square or rectangular.  Nested Kronecker products are
+        flattened.
+
+    Examples
+    --------
+    >>> import numpy as np, kronblock as kb
+    >>> A = np.array([[1, 2], [3, 4]]); B = np.array([[0, 5], [6, 7]])
+    >>> K = kb.kron(A, B)
+    >>> K.shape
+    (4, 4)
+    >>> bool(np.array_equal(K.to_dense(), np.kron(A, B)))
+    True
+    >>> x = np.arange(4.0)
+    >>> bool(np.allclose(K @ x, np.kron(A, B) @ x))
+    True
+    """
+    return Kronecker(tuple(factors))
+
+
+# ---- the mode products ---------------------------------------------------------
+def mode_order(shapes: Sequence[tuple[int, int]], skip: Sequence[bool]) -> list[int]:
+    """The order to apply factors in, minimising flops.
+
+    Applying factor ``i`` to an intermediate of size ``S`` costs ``2·S·mᵢ`` and
+    leaves size ``S·mᵢ/nᵢ``.  An exchange argument shows ``i`` should come
+    before ``j`` iff ``1/mᵢ − 1/nᵢ > 1/mⱼ − 1/nⱼ``: shrinking factors first,
+    growing ones last.  Skipped (identity) factors cost nothing and are left out.
+    """
+    keyed = [
+        (-(1.0 / m - 1.0 / n) if m and n else 0.0, i)
+        for i, (m, n) in enumerate(shapes)
+        if not skip[i]
+    ]
+    return [i for _, i in sorted(keyed)]
+
+
+ModeFn = Callable[[Namespace, Any, Array], Array]
+
+
+def apply_modes(xp: Namespace, factors: Sequence[Any], x: Array, fn: ModeFn, shapes: Sequence[tuple[int, int]] | None = None) -> Array:
+    """Apply ``fn(factor, X3)`` along every mode of ``x``.
+
+    ``x`` has shape ``(N, k)`` with ``N = Πnᵢ``; it is viewed as
+    ``(n₁, …, n_K, k)``.  For factor ``i``, ``X3`` is the current intermediate
+    reshaped to ``(left, nᵢ, right)`` (``left`` = product of the dimensions
+    before ``i``, ``right`` = those after times ``k``), and ``fn`` returns
+    ``(left, mᵢ, right)``.  Reshapes are views; only ``fn`` allocates.
+    """
+    shapes = [f.shape for f in factors] if shapes is None else list(shapes)
+    k = x.shape[1]
+    dims = [n for _, n in shapes]
+    skip = [isinstance(f, Identity) for f in factors]
+    for i in mode_order(shapes, skip):
+        m, n = shapes[i]
+        left = math.prod(dims[:i])
+        right = math.prod(dims[i + 1 :]) * k
+        x3 = xp.reshape(x, (left, n, right))
+        x = fn(xp, factors[i], x3)
+        dims[i] = m
+    return xp.reshape(x, (math.prod(dims), k))
+
+
+def _apply_factor(xp: Namespace, f: AbstractLinearOperator, x3: Array) -> Array:
+    """``(left, n, right) → (left, m, right)``: apply factor ``f`` along the middle axis."""
+    left, n, right = x3.shape
+    m = f.shape[0]
+    if isinstance(f, Dense):
+        a = f.array if f.array.dtype == x3.dtype else xp.astype(f.array, x3.dtype)
+        if left == 1:  # one GEMM: (m, n) @ (n, right)
+            return xp.reshape(a @ x3[0, ...], (1, m, right))
+        if right == 1:  # one GEMM: (left, n) @ (n, m)
+            return xp.reshape(x3[..., 0] @ xp.matrix_transpose(a), (left, m, 1))
+        return xp.matmul(a, x3)  # batched over `left`
+    if isinstance(f, Diagonal):
+        d = f.diagonal if f.diagonal.dtype == x3.dtype else xp.astype(f.diagonal, x3.dtype)
+        return d[None, :, None] * x3
+    return _apply_general(xp, f._matmat, x3, m)
+
+
+def _apply_general(xp: Namespace, matmat: Callable[[Array], Array], x3: Array, m: int) -> Array:
+    # Any operator along the middle axis: bring it to the front (one copy), apply, move back.
+    left, n, right = x3.shape
+    if left == 1:
+        return xp.reshape(matmat(x3[0, ...]), (1, m, right))
+    x2 = xp.reshape(xp.permute_dims(x3, (1, 0, 2)), (n, left * right))
+    y2 = matmat(x2)
+    return xp.permute_dims(xp.reshape(y2, (m, left, right)), (1, 0, 2))
+
+
+def kron_vectors(xp: Namespace, vectors: Sequence[Array]) -> Array:
+    """``kron(v₁, v₂, …)`` of 1-D arrays: the Kronecker order, length ``Π len(vᵢ)``."""
+    out = vectors[0]
+    for v in vectors[1:]:
+        out = xp.reshape(_mul(xp, out[:, None], v[None, :]), (-1,))
+    return out
+
+
+# ---- errors named after the factor -------------------------------------------------
+@contextmanager
+def _factor(k: Kronecker, i: int, where: str, hint: str = "") -> Iterator[None]:
+    try:
+        yield
+    except LinAlgError as exc:
+        raise LinAlgError(_factor_message(k, i, where, exc, hint)) from exc
+    except ValueError as exc:
+        raise ValueError(_factor_message(k, i, where, exc, hint)) from exc
+
+
+def _factor_message(k: Kronecker, i: int, where: str, exc: Exception, hint: str) -> str:
+    inner = str(exc).split(": ", 1)[-1]
+    msg = f"{where}: factor {i} (shape {k.factors[i].shape}) of the Kronecker product: {inner}"
+    return f"{msg}; {hint}" if hint else msg
+
+
+def _require_square_factors(k: Kronecker, where: str, hint: str) -> None:
+    for i, f in enumerate(k.factors):
+        m, n = f.shape
+        if m != n:
+            square = "" if k.shape[0] != k.shape[1] else " (the product is square but singular)"
+            raise ValueError(
+                f"{where}: factor {i} of the Kronecker product has shape {f.shape}; {where} "
+                f"needs square factors{square}; {hint}"
+            )
+
+
+# ---- factorize / solve / inv -------------------------------------------------------
+class KroneckerFactorization(Factorization):
+    """Factorizations of the factors: ``(A₁⊗…⊗A_K)⁻¹ = A₁⁻¹⊗…⊗A_K⁻¹``.
+
+    Set-up ``Σᵢ O(nᵢ³)``; a solve ``Σᵢ O(N·k·nᵢ)`` (one factor solve per mode);
+    ``log|det| = Σᵢ (N/nᵢ) log|det Aᵢ|`` and ``sign = Πᵢ sign(det Aᵢ)^(N/nᵢ)``.
+    """
+
+    def __init__(self, xp: Namespace, parts: Sequence[Factorization], dims: Sequence[int], dtype: Any) -> None:
+        self.xp, self.parts, self.dims, self.dtype = xp, list(parts), list(dims), dtype
+        self.n = math.prod(dims)
+
+    def _solve(self, b: Array, adjoint: bool) -> Array:
+        xp = self.xp
+        shapes = [(d, d) for d in self.dims]
+
+        def fn(xp_: Namespace, part: Factorization, x3: Array) -> Array:
+            return _apply_general(xp_, lambda x2: part._solve(x2, adjoint), x3, part.n)
+
+        return apply_modes(xp, self.parts, b, fn, shapes)
+
+    def slogdet(self) -> tuple[Array, Array]:
+        return _combine_slogdets(self.xp, [p.slogdet() for p in self.parts], self.dims)
+
+
+def _combine_slogdets(xp: Namespace, parts: Sequence[tuple[Array, Array]], dims: Sequence[int]) -> tuple[Array, Array]:
+    # det(A₁⊗…⊗A_K) = Πᵢ det(Aᵢ)^(N/nᵢ)
+    n_total = math.prod(dims)
+    sign, logabs = None, None
+    for (s, la), n in zip(parts, dims):
+        p = n_total // n
+        if is_complex_dtype(xp, s.dtype):
+            s_p = s**p
+            s_p = s_p / xp.where(xp.abs(s_p) == 0, xp.ones_like(xp.abs(s_p)), xp.abs(s_p))
+        else:
+            s_p = s if p % 2 else s * s
+        term = la * p
+        sign = s_p if sign is None else _mul(xp, sign, s_p)
+        logabs = term if logabs is None else logabs + term
+    assert sign is not None and logabs is not None
+    logabs = xp.where(sign == 0, xp.asarray(-math.inf, dtype=logabs.dtype), logabs)
+    return sign, logabs
+
+
+@factorize.register
+def _factorize_kronecker(k: Kronecker, assume_a: str) -> Factorization:
+    """Factorize each factor (LU, or Cholesky for ``positive_definite``)."""
+    hint = "use lstsq for a least-squares solution"
+    _require_square_factors(k, "factorize", hint)
+    if assume_a == "positive_definite":
+        # A product of two negative definite factors is positive definite: factor -Aᵢ.
+        parts, negated = [], 0
+        for i, f in enumerate(k.factors):
+            try:
+                parts.append(factorize(f, assume_a=assume_a))
+            except LinAlgError:
+                with _factor(k, i, "factorize", "the Kronecker product is not positive definite"):
+                    parts.append(_negated(factorize(-f, assume_a=assume_a)))
+                negated += 1
+        if negated % 2:
+            raise LinAlgError("factorize: the Kronecker product is negative definite, not positive definite")
+    else:
+        parts = []
+        for i, f in enumerate(k.factors):
+            with _factor(k, i, "factorize", "every factor must be nonsingular; " + hint):
+                parts.append(factorize(f, assume_a=assume_a))
+    dt = as_float_dtype(k.xp, k.dtype)
+    return KroneckerFactorization(k.xp, parts, [f.shape[0] for f in k.factors], dt)
+
+
+def _negated(f: Factorization) -> Factorization:
+    from ..linalg._factorization import ScaledFactorization
+
+    return ScaledFactorization(f, -1)
+
+
+@inv.register
+def _inv_kronecker(k: Kronecker) -> AbstractLinearOperator:
+    """``(A₁⊗…⊗A_K)⁻¹ = A₁⁻¹⊗…⊗A_K⁻¹``: ``Σ O(nᵢ³)``, a Kronecker product again."""
+    hint = "use pinv for a pseudo-inverse"
+    _require_square_factors(k, "inv", hint)
+    out = []
+    for i, f in enumerate(k.factors):
+        with _factor(k, i, "inv", "every factor must be nonsingular; " + hint):
+            out.append(inv(f))
+    return Kronecker(tuple(out))
+
+
+# ---- determinants -----------------------------------------------------------------------
+@slogdet.register
+def _slogdet_kronecker(k: Kronecker) -> tuple[Array, Array]:
+    """``det(A₁⊗…⊗A_K) = Πᵢ det(Aᵢ)^(N/nᵢ)`` in log form: ``Σ O(nᵢ³)``.
+
+    Correct in sign for non-symmetric and indefinite factors.  A square
+    product of non-square factors is singular (rank ``Π min(mᵢ, nᵢ) < N``):
+    ``(0, -inf)``.
+    """
+    xp = k.xp
+    dt = as_float_dtype(xp, k.dtype)
+    if any(f.shape[0] != f.shape[1] for f in k.factors):
+        return xp.asarray(0.0, dtype=dt, device=k.device), xp.asarray(-math.inf, dtype=real_dtype(xp, dt), device=k.device)
+    parts = [slogdet(f) for f in k.factors]
+    return _combine_slogdets(xp, parts, [f.shape[0] for f in k.factors])
+
+
+# ---- spectral ---------------------------------------------------------------------------
+@eigh.register
+def _eigh_kronecker(k: Kronecker) -> tuple[Array, AbstractLinearOperator]:
+    """``A⊗B = (U⊗V)(Λ⊗M)(U⊗V)ᴴ``: factor eigendecompositions, ``Σ O(nᵢ³) + O(N)``.
+
+    Eigenvalues in the Kronecker order ``kron(w₁, …, w_K)`` (not sorted),
+    eigenvectors ``Kronecker(V₁, …, V_K)``; use ``eigvalsh`` for ascending values.
+    """
+    _require_square_factors(k, "eigh", "use svd")
+    ws, vs = [], []
+    for i, f in enumerate(k.factors):
+        with _factor(k, i, "eigh", "eigh needs Hermitian factors; use eigvals"):
+            w, v = eigh(f)
+        ws.append(w)
+        vs.append(v)
+    return kron_vectors(k.xp, ws), Kronecker(tuple(vs))
+
+
+@eigvalsh.register
+def _eigvalsh_kronecker(k: Kronecker) -> Array:
+    """Products of factor eigenvalues, sorted ascending: ``Σ O(nᵢ³) + O(N log N)``."""
+    _require_square_factors(k, "eigvalsh", "use svdvals")
+    ws = []
+    for i, f in enumerate(k.factors):
+        with _factor(k, i, "eigvalsh", "eigvalsh needs Hermitian factors; use eigvals"):
+            ws.append(eigvalsh(f))
+    return k.xp.sort(kron_vectors(k.xp, ws))
+
+
+@eig.register
+def _eig_kronecker(k: Kronecker) -> tuple[Array, AbstractLinearOperator]:
+    """``(A⊗B)(U⊗V) = (U⊗V)(Λ⊗M)``: products of factor eigenpairs, Kronecker order."""
+    _require_square_factors(k, "eig", "use svd")
+    pairs = [eig(f) for f in k.factors]
+    return kron_vectors(k.xp, [w for w, _ in pairs]), Kronecker(tuple(v for _, v in pairs))
+
+
+@eigvals.register
+def _eigvals_kronecker(k: Kronecker) -> Array:
+    """Products ``λᵢμⱼ…`` of factor eigenvalues, Kronecker order: ``Σ O(nᵢ³) + O(N)``."""
+    _require_square_factors(k, "eigvals", "use svdvals")
+    return kron_vectors(k.xp, [eigvals(f) for f in k.factors])
+
+
+@svd.register
+def _svd_kronecker(k: Kronecker) -> tuple[AbstractLinearOperator, Array, AbstractLinearOperator]:
+    """``A⊗B = (U_A⊗U_B)(Σ_A⊗Σ_B)(V_A⊗V_B)ᴴ``: factor SVDs, ``Σ O(mᵢnᵢ·min(mᵢ,nᵢ))``.
+
+    ``r = Π min(mᵢ, nᵢ)`` triplets in the Kronecker order; the other
+    ``min(M, N) − r`` singular values are zero.
+    """
+    parts = [svd(f) for f in k.factors]
+    u = Kronecker(tuple(p[0] for p in parts))
+    s = kron_vectors(k.xp, [p[1] for p in parts])
+    vh = Kronecker(tuple(p[2] for p in parts))
+    return u, s, vh
+
+
+@cholesky.register
+def _cholesky_kronecker(k: Kronecker) -> AbstractLinearOperator:
+    """``A⊗B = (L_A⊗L_B)(L_A⊗L_B)ᴴ``, a lower-triangular Kronecker factor: ``Σ O(nᵢ³)``.
+
+    A pair of negative definite factors is handled (``A⊗B = (−A)⊗(−B)``).
+    """
+    _require_square_factors(k, "cholesky", "a non-square factor makes the product singular")
+    out, negated = [], 0
+    for i, f in enumerate(k.factors):
+        try:
+            out.append(cholesky(f))
+        except LinAlgError:
+            with _factor(k, i, "cholesky", "the Kronecker product is not positive definite"):
+                out.append(cholesky(-f))
+            negated += 1
+    if negated % 2:
+        raise LinAlgError("cholesky: the Kronecker product is negative definite, not positive definite")
+    return Kronecker(tuple(out))
+
+
+# ---- reductions -----------------------------------------------------------------------
+def _diagonal_by_index(k: Kronecker) -> Array:
+    # K[r, r] for r < min(M, N) by index arithmetic: O(min(M, N) · K).
+    xp = k.xp
+    r = xp.arange(min(k.shape), device=k.device)
+    return k._entries(r, r)
+
+
+@diagonal.register
+def _diagonal_kronecker(k: Kronecker) -> Array:
+    """``diag(A⊗B) = diag(A)⊗diag(B)`` for square factors (O(N)); index arithmetic otherwise."""
+    if all(f.shape[0] == f.shape[1] for f in k.factors):
+        return kron_vectors(k.xp, [diagonal(f) for f in k.factors])
+    return _diagonal_by_index(k)
+
+
+@trace.register
+def _trace_kronecker(k: Kronecker) -> Array:
+    """``trace(A⊗B) = trace(A)·trace(B)`` for square factors (``Σ O(nᵢ)``); else sum of the diagonal."""
+    if all(f.shape[0] == f.shape[1] for f in k.factors):
+        out = None
+        for f in k.factors:
+            t = trace(f)
+            out = t if out is None else _mul(k.xp, out, t)
+        return out
+    return k.xp.sum(_diagonal_by_index(k))
+
+
+@norm.register
+def _norm_kronecker(k: Kronecker, ord: Any) -> Array:
+    """Every matrix norm of ``numpy.linalg.norm`` is multiplicative over ``⊗``.
+
+    Frobenius, nuclear, spectral (2), 1 and ∞ norms, and the minimum column
+    and row sums (−1, −∞), are the products of the factors' ones.  The
+    smallest singular value (−2) is the product of the factors' smallest,
+    or 0 if ``Π min(mᵢ, nᵢ) < min(M, N)``.
+    """
+    xp = k.xp
+    if ord == -2 and math.prod(min(f.shape) for f in k.factors) < min(k.shape):
+        return xp.asarray(0.0, dtype=real_dtype(xp, as_float_dtype(xp, k.dtype)), device=k.device)
+    out = None
+    for f in k.factors:
+        v = norm(f, ord)
+        out = v if out is None else _mul(xp, out, v)
+    return out
+
+
+@matrix_power.register
+def _matrix_power_kronecker(k: Kronecker, n: int) -> AbstractLinearOperator:
+    """``(A⊗B)ⁿ = Aⁿ⊗Bⁿ`` (negative ``n`` through the factor inverses)."""
+    _require_square_factors(k, "matrix_power", "matrix_power needs square factors")
+    out = []
+    for i, f in enumerate(k.factors):
+        with _factor(k, i, "matrix_power", "a negative power needs nonsingular factors"):
+            out.append(matrix_power(f, n))
+    return Kronecker(tuple(out))
+
+
+# ---- algebra: the mixed product -------------------------------------------------------------
+def _groups(dims_a: Sequence[int], dims_b: Sequence[int]) -> list[tuple[int, int]]:
+    """Group boundaries ``(ia, ib)`` where the cumulative products of two dimension lists agree."""
+    ca = list(itertools.accumulate(dims_a, operator.mul))
+    cb = list(itertools.accumulate(dims_b, operator.mul))
+    cuts = []
+    for v in sorted(set(ca) & set(cb)):
+        ia = max(i for i, c in enumerate(ca) if c == v) + 1
+        ib = max(i for i, c in enumerate(cb) if c == v) + 1
+        cuts.append((ia, ib))
+    return cuts
+
+
+@register_matmul(Kronecker, Kronecker)
+def _mixed_product(a: Kronecker, b: Kronecker) -> AbstractLinearOperator | None:
+    """``(A₁⊗A₂)(B₁⊗B₂) = A₁B₁ ⊗ A₂B₂`` whenever the factor shapes line up.
+
+    Factors are grouped where the cumulative products of ``a``'s column
+    dimensions and ``b``'s row dimensions agree (so ``kron(A, B, C) @
+    kron(D, E)`` works when ``D`` matches ``A⊗B``).  No common split: ``None``
+    (the product stays lazy).
+    """
+    cuts = _groups(a.col_dims, b.row_dims)
+    if len(cuts) < 2 and (len(a.factors) > 1 or len(b.factors) > 1):
+        return None  # no split: composing the groups would recurse
+    out = []
+    sa = sb = 0
+    for ea, eb in cuts:
+        fa = a.factors[sa:ea]
+        fb = b.factors[sb:eb]
+        ga = fa[0] if len(fa) == 1 else Kronecker(tuple(fa))
+        gb = fb[0] if len(fb) == 1 else Kronecker(tuple(fb))
+        out.append(ga @ gb)
+        sa, sb = ea, eb
+    return Kronecker(tuple(out))
