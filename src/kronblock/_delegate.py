@@ -96,7 +96,9 @@ class LUFactor:
         if self._kind == "scipy":
             import scipy.linalg as sla
 
-            return sla.lu_solve((self._lu, self._piv), b, trans=2 if adjoint else 0, check_finite=False)
+            return sla.lu_solve(
+                (self._lu, self._piv), b, trans=2 if adjoint else 0, check_finite=False
+            )
         if self._kind == "torch":
             import torch
 
@@ -125,12 +127,16 @@ class LUFactor:
         return sign, logabs
 
 
-def solve_triangular(xp: Namespace, a: Array, b: Array, *, lower: bool, adjoint: bool = False) -> Array:
+def solve_triangular(
+    xp: Namespace, a: Array, b: Array, *, lower: bool, adjoint: bool = False
+) -> Array:
     """Solve ``T x = b`` (or ``Tᴴ x = b``) for triangular ``T`` (see the module doc)."""
     if is_numpy_namespace(xp):
         import scipy.linalg as sla
 
-        return sla.solve_triangular(a, b, lower=lower, trans=2 if adjoint else 0, check_finite=False)
+        return sla.solve_triangular(
+            a, b, lower=lower, trans=2 if adjoint else 0, check_finite=False
+        )
     if _is_torch(xp):
         import torch
 

@@ -16,6 +16,7 @@ along both MROs; a pair without a rule composes lazily into :class:`Product`.
 from __future__ import annotations
 
 import abc
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ from ._array_api import (
     NUMPY,
     Array,
     Namespace,
-    device_of,
     is_complex_dtype,
     library_name,
     namespace_of,
@@ -201,9 +201,7 @@ class AbstractLinearOperator(abc.ABC):
         if _is_scalar(other):
             return scale(other, self)
         if isinstance(other, AbstractLinearOperator):
-            raise TypeError(
-                "operator * operator is not defined; use A @ B for the matrix product"
-            )
+            raise TypeError("operator * operator is not defined; use A @ B for the matrix product")
         return NotImplemented
 
     def __rmul__(self, other: Any) -> AbstractLinearOperator:
@@ -272,7 +270,9 @@ class AbstractLinearOperator(abc.ABC):
         if r_kind == "slice" or c_kind == "slice":
             rr, cc = np.meshgrid(r, c, indexing="ij")
             out_shape = rr.shape
-            vals = self._entries(xp.asarray(rr.ravel(), device=dev), xp.asarray(cc.ravel(), device=dev))
+            vals = self._entries(
+                xp.asarray(rr.ravel(), device=dev), xp.asarray(cc.ravel(), device=dev)
+            )
             out = xp.reshape(vals, out_shape)
             if r_kind == "int":
                 out = out[0, ...]
@@ -280,9 +280,7 @@ class AbstractLinearOperator(abc.ABC):
                 out = out[..., 0]
             return out
         rb, cb = np.broadcast_arrays(r, c)
-        vals = self._entries(
-            xp.asarray(rb.ravel(), device=dev), xp.asarray(cb.ravel(), device=dev)
-        )
+        vals = self._entries(xp.asarray(rb.ravel(), device=dev), xp.asarray(cb.ravel(), device=dev))
         if r_kind == "int" and c_kind == "int":
             return xp.reshape(vals, ())
         return xp.reshape(vals, rb.shape)
@@ -522,7 +520,7 @@ class Product(AbstractLinearOperator):
             flat.extend(f.factors if isinstance(f, Product) else (f,))
         if not flat:
             raise ValueError("Product needs at least one factor")
-        for a, b in zip(flat[:-1], flat[1:]):
+        for a, b in itertools.pairwise(flat):
             if a.shape[1] != b.shape[0]:
                 raise ValueError(
                     f"matmul: shape mismatch: {a.shape} @ {b.shape} (inner sizes "
@@ -708,4 +706,3 @@ def compose(a: AbstractLinearOperator, b: AbstractLinearOperator) -> AbstractLin
                 if out is not None:
                     return out
     return Product((a, b))
-

@@ -25,7 +25,10 @@ ORDERS = ("F", "C")
 
 def _check_order(order: str, where: str) -> None:
     if order not in ORDERS:
-        raise ValueError(f"{where}: order must be 'F' (column stacking, the textbook vec) or 'C' (row-major), got {order!r}")
+        raise ValueError(
+            f"{where}: order must be 'F' (column stacking, the textbook vec) or 'C' "
+            f"(row-major), got {order!r}"
+        )
 
 
 def vec(x: Array, order: str = "F") -> Array:
@@ -98,7 +101,9 @@ def kron_apply(k: Any, x: Array) -> Array:
     from .operators._kronecker import Kronecker
 
     if not isinstance(k, Kronecker):
-        raise TypeError(f"kron_apply: expected a Kronecker operator (kb.kron(...)), got {type(k).__name__}")
+        raise TypeError(
+            f"kron_apply: expected a Kronecker operator (kb.kron(...)), got {type(k).__name__}"
+        )
     xp = k.check_namespace(x, "kron_apply")
     cols = k.col_dims
     nd = len(cols)

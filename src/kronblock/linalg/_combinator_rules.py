@@ -60,14 +60,20 @@ def _slogdet_scaled(a: Scaled) -> tuple[Array, Array]:
     r = _real_scalar(s)
     if r is not None and not is_complex_dtype(xp, sign.dtype):
         return sign * (-1.0 if (r < 0 and n % 2) else 1.0), logabs + n * math.log(abs(r))
-    sign = xp.astype(sign, as_float_dtype(xp, a.dtype)) if not is_complex_dtype(xp, sign.dtype) else sign
+    sign = (
+        xp.astype(sign, as_float_dtype(xp, a.dtype))
+        if not is_complex_dtype(xp, sign.dtype)
+        else sign
+    )
     return sign * cmath.exp(1j * cmath.phase(s) * n), logabs + n * math.log(abs(s))
 
 
 def _hermitian_scalar(a: Scaled, where: str) -> float:
     r = _real_scalar(a.scalar)
     if r is None:
-        raise ValueError(f"{where}: a complex multiple of a Hermitian operator is not Hermitian; use eig")
+        raise ValueError(
+            f"{where}: a complex multiple of a Hermitian operator is not Hermitian; use eig"
+        )
     return r
 
 
@@ -110,7 +116,9 @@ def _svd_scaled(a: Scaled) -> tuple[AbstractLinearOperator, Array, AbstractLinea
 def _cholesky_scaled(a: Scaled) -> AbstractLinearOperator:
     r = _real_scalar(a.scalar)
     if r is None or r <= 0:
-        raise LinAlgError("cholesky: a non-positive multiple of an operator is not positive definite")
+        raise LinAlgError(
+            "cholesky: a non-positive multiple of an operator is not positive definite"
+        )
     return Scaled(math.sqrt(r), cholesky(a.operator))
 
 
@@ -162,7 +170,7 @@ def _trace_sum(a: Sum) -> Array:
 def _slogdet_product(a: Product) -> tuple[Array, Array]:
     # det(AB) = det(A) det(B) when every factor is square.
     if any(f.shape[0] != f.shape[1] for f in a.factors):
-        return slogdet.rules.dispatch(AbstractLinearOperator)(a)  # type: ignore[attr-defined,no-any-return]
+        return slogdet.rules.dispatch(AbstractLinearOperator)(a)
     xp = a.xp
     sign, logabs = slogdet(a.factors[0])
     for f in a.factors[1:]:
@@ -172,4 +180,6 @@ def _slogdet_product(a: Product) -> tuple[Array, Array]:
             s, sign = xp.astype(s, dt), xp.astype(sign, dt)
         sign = sign * s
         logabs = logabs + xp.astype(la, logabs.dtype) if la.dtype != logabs.dtype else logabs + la
-    return sign, xp.where(sign == 0, xp.asarray(-math.inf, dtype=real_dtype(xp, logabs.dtype)), logabs)
+    return sign, xp.where(
+        sign == 0, xp.asarray(-math.inf, dtype=real_dtype(xp, logabs.dtype)), logabs
+    )

@@ -13,14 +13,25 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 from .._errors import DensificationWarning, format_bytes
 from .._operator import AbstractLinearOperator, _itemsize
 
 __all__ = ["densify", "generic", "public"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Dispatched(Protocol, Generic[P, R_co]):
+    """A public linalg function: callable, with its rule table's ``register``/``dispatch``."""
+
+    register: Any
+    dispatch: Any
+    rules: Any
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
 
 
 def generic(fallback: Callable[..., Any]) -> Any:
@@ -30,14 +41,15 @@ def generic(fallback: Callable[..., Any]) -> Any:
     return table
 
 
-def public(table: Any) -> Callable[[F], F]:
+def public(table: Any) -> Callable[[Callable[P, R_co]], Dispatched[P, R_co]]:
     """Attach ``table``'s ``register``/``dispatch`` to the public function."""
 
-    def deco(fn: F) -> F:
-        fn.register = table.register  # type: ignore[attr-defined]
-        fn.dispatch = table.dispatch  # type: ignore[attr-defined]
-        fn.rules = table  # type: ignore[attr-defined]
-        return fn
+    def deco(fn: Callable[P, R_co]) -> Dispatched[P, R_co]:
+        out: Any = fn
+        out.register = table.register
+        out.dispatch = table.dispatch
+        out.rules = table
+        return out
 
     return deco
 

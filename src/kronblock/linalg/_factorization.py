@@ -107,7 +107,9 @@ class LUFactorization(Factorization):
         return self._lu.is_singular()
 
     def _solve(self, b: Array, adjoint: bool) -> Array:
-        return self._lu.solve(_cast(self.xp, b, self.dtype) if b.dtype != self.dtype else b, adjoint)
+        return self._lu.solve(
+            _cast(self.xp, b, self.dtype) if b.dtype != self.dtype else b, adjoint
+        )
 
     def slogdet(self) -> tuple[Array, Array]:
         return self._lu.slogdet()
@@ -126,7 +128,11 @@ class CholeskyFactorization(Factorization):
 
     def slogdet(self) -> tuple[Array, Array]:
         xp = self.xp
-        d = xp.real(xp.linalg.diagonal(self.lower)) if is_complex_dtype(xp, self.dtype) else xp.linalg.diagonal(self.lower)
+        d = (
+            xp.real(xp.linalg.diagonal(self.lower))
+            if is_complex_dtype(xp, self.dtype)
+            else xp.linalg.diagonal(self.lower)
+        )
         logabs = 2 * xp.sum(xp.log(d))
         return xp.ones_like(xp.astype(logabs, self.dtype)), logabs
 
@@ -139,7 +145,9 @@ class TriangularFactorization(Factorization):
         self.t, self.lower = t, lower
 
     def _solve(self, b: Array, adjoint: bool) -> Array:
-        return solve_triangular(self.xp, self.t, _cast(self.xp, b, self.dtype), lower=self.lower, adjoint=adjoint)
+        return solve_triangular(
+            self.xp, self.t, _cast(self.xp, b, self.dtype), lower=self.lower, adjoint=adjoint
+        )
 
     def slogdet(self) -> tuple[Array, Array]:
         return _slogdet_of_diagonal(self.xp, self.xp.linalg.diagonal(self.t))
@@ -170,8 +178,10 @@ class IdentityFactorization(Factorization):
         return b
 
     def slogdet(self) -> tuple[Array, Array]:
+        from .._array_api import real_dtype
+
         xp = self.xp
-        return xp.asarray(1.0, dtype=self.dtype), xp.asarray(0.0, dtype=self.dtype)
+        return xp.asarray(1.0, dtype=self.dtype), xp.asarray(0.0, dtype=real_dtype(xp, self.dtype))
 
 
 class ScaledFactorization(Factorization):

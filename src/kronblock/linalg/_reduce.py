@@ -34,7 +34,7 @@ def diagonal(a: Any, /) -> Array:
     >>> bool(np.array_equal(kb.diagonal(kb.kron(A, B)), np.diagonal(np.kron(A, B))))
     True
     """
-    return _diagonal_rules(as_operator(a, "diagonal"))  # type: ignore[no-any-return]
+    return _diagonal_rules(as_operator(a, "diagonal"))
 
 
 def _trace_generic(a: AbstractLinearOperator) -> Array:
@@ -55,11 +55,11 @@ def trace(a: Any, /) -> Array:
     >>> bool(np.isclose(kb.trace(kb.kron(A, B)), np.trace(A) * np.trace(B)))
     True
     """
-    return _trace_rules(as_operator(a, "trace"))  # type: ignore[no-any-return]
+    return _trace_rules(as_operator(a, "trace"))
 
 
 def _norm_fallback(a: AbstractLinearOperator, ord: Any) -> Array:
-    return _norm_rules(densify(a, "norm"), ord)  # type: ignore[no-any-return]
+    return _norm_rules(densify(a, "norm"), ord)
 
 
 _norm_rules = generic(_norm_fallback)
@@ -89,7 +89,7 @@ def norm(a: Any, /, ord: Any = None) -> Array:
             f"norm: ord={ord!r} is not a matrix norm; use one of None, 'fro', 'nuc', 1, -1, 2, "
             f"-2, inf, -inf"
         )
-    return _norm_rules(as_operator(a, "norm"), "fro" if ord is None else ord)  # type: ignore[no-any-return]
+    return _norm_rules(as_operator(a, "norm"), "fro" if ord is None else ord)
 
 
 def _matrix_power_generic(a: AbstractLinearOperator, n: int) -> AbstractLinearOperator:
@@ -126,4 +126,4 @@ def matrix_power(a: Any, n: int, /) -> AbstractLinearOperator:
         raise TypeError(f"matrix_power: the exponent must be an integer, got {n!r}") from exc
     op = as_operator(a, "matrix_power")
     require_square(op, "matrix_power")
-    return _matrix_power_rules(op, n)  # type: ignore[no-any-return]
+    return _matrix_power_rules(op, n)

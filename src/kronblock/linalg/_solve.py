@@ -8,7 +8,7 @@ from .._array_api import Array
 from .._operator import AbstractLinearOperator, Product
 from ._dispatch import densify, generic, public
 from ._factorization import Factorization
-from ._validate import as_operator, float_dtype, prepare_rhs, require_square
+from ._validate import as_operator, prepare_rhs, require_square
 
 __all__ = ["cho_factor", "factorize", "inv", "lstsq", "pinv", "solve"]
 
@@ -62,7 +62,7 @@ def factorize(a: Any, /, *, assume_a: str = "general") -> Factorization:
     require_square(op, "factorize", "lstsq for a least-squares solution")
     if assume_a not in ASSUME:
         raise ValueError(f"factorize: assume_a must be one of {ASSUME}, got {assume_a!r}")
-    return _factorize_rules(op, assume_a)  # type: ignore[no-any-return]
+    return _factorize_rules(op, assume_a)
 
 
 def cho_factor(a: Any, /) -> Factorization:
@@ -125,7 +125,7 @@ def solve(a: Any, b: Any, /) -> Array:
 
 # ---- inv --------------------------------------------------------------------
 def _inv_fallback(a: AbstractLinearOperator) -> AbstractLinearOperator:
-    return _inv_rules(densify(a, "inv"))  # type: ignore[no-any-return]
+    return _inv_rules(densify(a, "inv"))
 
 
 _inv_rules = generic(_inv_fallback)
@@ -150,7 +150,7 @@ def inv(a: Any, /) -> AbstractLinearOperator:
     """
     op = as_operator(a, "inv")
     require_square(op, "inv", "pinv for a pseudo-inverse")
-    return _inv_rules(op)  # type: ignore[no-any-return]
+    return _inv_rules(op)
 
 
 # ---- pinv and lstsq, through the SVD ----------------------------------------
@@ -226,7 +226,9 @@ def lstsq(a: Any, b: Any, /, rcond: float | None = None) -> tuple[Array, Array, 
     m, n = op.shape
     if rank == n and m > n:
         r = op._matmat(x2) - b2
-        res = xp.sum(xp.real(r * xp.conj(r)) if xp.isdtype(r.dtype, "complex floating") else r * r, axis=0)
+        res = xp.sum(
+            xp.real(r * xp.conj(r)) if xp.isdtype(r.dtype, "complex floating") else r * r, axis=0
+        )
     else:
         res = xp.zeros((0,), dtype=s.dtype)
     return restore(x2), res, rank, svdvals(op)

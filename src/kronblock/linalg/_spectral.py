@@ -1,4 +1,5 @@
-"""Spectral functions: ``eigh``, ``eigvalsh``, ``eig``, ``eigvals``, ``svd``, ``svdvals``, ``cholesky``.
+"""Spectral functions: ``eigh``, ``eigvalsh``, ``eig``, ``eigvals``, ``svd``, ``svdvals``,
+``cholesky``.
 
 Conventions: where NumPy has the function and returns arrays only, kronblock
 returns NumPy's order (``eigvalsh`` ascending, ``svdvals`` descending).  Where
@@ -22,7 +23,7 @@ __all__ = ["cholesky", "eig", "eigh", "eigvals", "eigvalsh", "svd", "svdvals"]
 
 # ---- eigh / eigvalsh ----------------------------------------------------------
 def _eigh_fallback(a: AbstractLinearOperator) -> tuple[Array, AbstractLinearOperator]:
-    return _eigh_rules(densify(a, "eigh"))  # type: ignore[no-any-return]
+    return _eigh_rules(densify(a, "eigh"))
 
 
 _eigh_rules = generic(_eigh_fallback)
@@ -57,7 +58,7 @@ def eigh(a: Any, /) -> tuple[Array, AbstractLinearOperator]:
     """
     op = as_operator(a, "eigh")
     require_square(op, "eigh")
-    return _eigh_rules(op)  # type: ignore[no-any-return]
+    return _eigh_rules(op)
 
 
 def _eigvalsh_generic(a: AbstractLinearOperator) -> Array:
@@ -81,12 +82,12 @@ def eigvalsh(a: Any, /) -> Array:
     """
     op = as_operator(a, "eigvalsh")
     require_square(op, "eigvalsh")
-    return _eigvalsh_rules(op)  # type: ignore[no-any-return]
+    return _eigvalsh_rules(op)
 
 
 # ---- eig / eigvals --------------------------------------------------------------
 def _eig_fallback(a: AbstractLinearOperator) -> tuple[Array, AbstractLinearOperator]:
-    return _eig_rules(densify(a, "eig"))  # type: ignore[no-any-return]
+    return _eig_rules(densify(a, "eig"))
 
 
 _eig_rules = generic(_eig_fallback)
@@ -102,7 +103,7 @@ def eig(a: Any, /) -> tuple[Array, AbstractLinearOperator]:
     """
     op = as_operator(a, "eig")
     require_square(op, "eig")
-    return _eig_rules(op)  # type: ignore[no-any-return]
+    return _eig_rules(op)
 
 
 def _eigvals_generic(a: AbstractLinearOperator) -> Array:
@@ -126,12 +127,14 @@ def eigvals(a: Any, /) -> Array:
     """
     op = as_operator(a, "eigvals")
     require_square(op, "eigvals")
-    return _eigvals_rules(op)  # type: ignore[no-any-return]
+    return _eigvals_rules(op)
 
 
 # ---- svd / svdvals ----------------------------------------------------------------
-def _svd_fallback(a: AbstractLinearOperator) -> tuple[AbstractLinearOperator, Array, AbstractLinearOperator]:
-    return _svd_rules(densify(a, "svd"))  # type: ignore[no-any-return]
+def _svd_fallback(
+    a: AbstractLinearOperator,
+) -> tuple[AbstractLinearOperator, Array, AbstractLinearOperator]:
+    return _svd_rules(densify(a, "svd"))
 
 
 _svd_rules = generic(_svd_fallback)
@@ -160,7 +163,7 @@ def svd(a: Any, /) -> tuple[AbstractLinearOperator, Array, AbstractLinearOperato
     True
     """
     op = as_operator(a, "svd")
-    return _svd_rules(op)  # type: ignore[no-any-return]
+    return _svd_rules(op)
 
 
 def svdvals(a: Any, /) -> Array:
@@ -185,7 +188,7 @@ def svdvals(a: Any, /) -> Array:
 
 # ---- cholesky -------------------------------------------------------------------
 def _cholesky_fallback(a: AbstractLinearOperator) -> AbstractLinearOperator:
-    return _cholesky_rules(densify(a, "cholesky"))  # type: ignore[no-any-return]
+    return _cholesky_rules(densify(a, "cholesky"))
 
 
 _cholesky_rules = generic(_cholesky_fallback)

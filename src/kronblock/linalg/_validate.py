@@ -41,7 +41,9 @@ def prepare_rhs(
     xp = a.check_namespace(b, where)
     n = a.shape[0] if rows is None else rows
     if getattr(b, "ndim", 0) == 0:
-        raise ValueError(f"{where}: the right-hand side must be an array of shape ({n},) or ({n}, K)")
+        raise ValueError(
+            f"{where}: the right-hand side must be an array of shape ({n},) or ({n}, K)"
+        )
     got = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if got != n:
         expect = f"({n},) or ({n}, K)" if b.ndim <= 2 else f"(*batch, {n}, K)"

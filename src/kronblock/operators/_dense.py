@@ -39,9 +39,7 @@ class Dense(AbstractLinearOperator):
     def __post_init__(self) -> None:
         xp = namespace_of(self.array, where="Dense")
         if self.array.ndim != 2:
-            raise ValueError(
-                f"Dense: expected a 2-D array, got shape {tuple(self.array.shape)}"
-            )
+            raise ValueError(f"Dense: expected a 2-D array, got shape {tuple(self.array.shape)}")
         object.__setattr__(self, "tags_", check_tags(self.tags_))
         object.__setattr__(self, "_xp", xp)
 
@@ -55,7 +53,7 @@ class Dense(AbstractLinearOperator):
 
     @property
     def xp(self) -> Namespace:
-        return self._xp  # type: ignore[attr-defined,no-any-return]
+        return self._xp  # type: ignore[attr-defined]
 
     @property
     def device(self) -> Any:
@@ -123,7 +121,7 @@ class Diagonal(AbstractLinearOperator):
 
     @property
     def xp(self) -> Namespace:
-        return self._xp  # type: ignore[attr-defined,no-any-return]
+        return self._xp  # type: ignore[attr-defined]
 
     @property
     def device(self) -> Any:
@@ -137,7 +135,11 @@ class Diagonal(AbstractLinearOperator):
         return frozenset(t)
 
     def _matmat(self, x: Array) -> Array:
-        d = self.diagonal if self.diagonal.dtype == x.dtype else self.xp.astype(self.diagonal, x.dtype)
+        d = (
+            self.diagonal
+            if self.diagonal.dtype == x.dtype
+            else self.xp.astype(self.diagonal, x.dtype)
+        )
         return d[:, None] * x
 
     def _adjoint(self) -> AbstractLinearOperator:
@@ -239,7 +241,9 @@ class Identity(AbstractLinearOperator):
         return f"Identity(n={self.n})"
 
 
-def identity(n: int, dtype: Any = None, *, xp: Namespace | None = None, device: Any = None) -> Identity:
+def identity(
+    n: int, dtype: Any = None, *, xp: Namespace | None = None, device: Any = None
+) -> Identity:
     """The ``n × n`` identity operator.
 
     Parameters

@@ -74,8 +74,9 @@ def check_hermitian(xp: Namespace, a: Array, where: str) -> None:
     scale = xp.max(xp.abs(a)) if a.shape[0] else 0.0
     eps = xp.finfo(real_dtype(xp, a.dtype)).eps
     if bool(diff > 10 * eps**0.5 * scale):
+        what = "Hermitian" if is_complex_dtype(xp, a.dtype) else "symmetric"
         raise ValueError(
-            f"{where}: the matrix is not {'Hermitian' if is_complex_dtype(xp, a.dtype) else 'symmetric'} "
+            f"{where}: the matrix is not {what} "
             f"(max|A - Aᴴ| = {float(diff):.3g}); use eig/eigvals for general matrices"
         )
 
@@ -109,7 +110,9 @@ def _factorize_dense(a: Dense, assume_a: str) -> Factorization:
         if tag in a.tags:
             f = TriangularFactorization(xp, w, lower)
             if is_eager(w) and bool(xp.any(xp.linalg.diagonal(w) == 0)):
-                raise _lin_alg("factorize", None, "the triangular matrix is singular (a zero on its diagonal)")
+                raise _lin_alg(
+                    "factorize", None, "the triangular matrix is singular (a zero on its diagonal)"
+                )
             return f
     lu = LUFactorization(xp, w)
     if is_eager(w) and lu.is_singular():
@@ -209,7 +212,7 @@ def _norm_dense(a: Dense, ord: Any) -> Array:
 def _matrix_power_dense(a: Dense, n: int) -> AbstractLinearOperator:
     xp = a.xp
     if n < 0:
-        return Dense(xp.linalg.matrix_power(_inv_dense(a).array, -n))  # type: ignore[attr-defined]
+        return Dense(xp.linalg.matrix_power(_inv_dense(a).array, -n))
     return Dense(xp.linalg.matrix_power(a.array, n))
 
 
@@ -256,7 +259,9 @@ def _hermitian_diagonal(a: Diagonal, where: str) -> Array:
     d = _dwork(a)
     if is_complex_dtype(xp, d.dtype):
         if is_eager(d) and bool(xp.any(xp.imag(d) != 0)):
-            raise ValueError(f"{where}: the diagonal has non-real entries, so it is not Hermitian; use eig")
+            raise ValueError(
+                f"{where}: the diagonal has non-real entries, so it is not Hermitian; use eig"
+            )
         return xp.real(d)
     return d
 
@@ -277,7 +282,11 @@ def _eigvalsh_diagonal(a: Diagonal) -> Array:
 def _eig_diagonal(a: Diagonal) -> tuple[Array, AbstractLinearOperator]:
     xp = a.xp
     d = _dwork(a)
-    cdt = d.dtype if is_complex_dtype(xp, d.dtype) else (xp.complex64 if d.dtype == xp.float32 else xp.complex128)
+    cdt = (
+        d.dtype
+        if is_complex_dtype(xp, d.dtype)
+        else (xp.complex64 if d.dtype == xp.float32 else xp.complex128)
+    )
     return xp.astype(d, cdt), Identity(a.shape[0], cdt, xp, a.device)
 
 
@@ -287,7 +296,9 @@ def _svd_diagonal(a: Diagonal) -> tuple[AbstractLinearOperator, Array, AbstractL
     xp = a.xp
     d = _dwork(a)
     s = xp.abs(d)
-    phase = xp.where(s == 0, xp.ones_like(d), d / xp.astype(xp.where(s == 0, xp.ones_like(s), s), d.dtype))
+    phase = xp.where(
+        s == 0, xp.ones_like(d), d / xp.astype(xp.where(s == 0, xp.ones_like(s), s), d.dtype)
+    )
     return Diagonal(phase), s, Identity(a.shape[0], d.dtype, xp, a.device)
 
 

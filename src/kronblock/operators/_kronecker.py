@@ -22,7 +22,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, final
 
-from .._array_api import Array, Namespace, as_float_dtype, is_complex_dtype, is_eager, real_dtype
+from .._array_api import (
+    Array,
+    Namespace,
+    as_float_dtype,
+    is_complex_dtype,
+    namespace_of,
+    real_dtype,
+)
 from .._errors import LinAlgError
 from .._operator import (
     AbstractLinearOperator,
@@ -78,7 +85,14 @@ class Kronecker(AbstractLinearOperator):
             flat.extend(op.factors if isinstance(op, Kronecker) else (op,))
         if not flat:
             raise ValueError("kron: needs at least one factor")
-        common_namespace(flat, "kron")
+        xp = common_namespace(flat, "kron")
+        if not all(f.is_neutral for f in flat):
+            # neutral identities adopt the product's library, dtype and device
+            dt, dev = common_dtype(flat, xp), common_device(flat)
+            flat = [
+                Identity(f.n, dt, xp, dev) if isinstance(f, Identity) and f.is_neutral else f
+                for f in flat
+            ]
         object.__setattr__(self, "factors", tuple(flat))
 
     # ---- the interface ---------------------------------------------------
@@ -118,7 +132,8 @@ class Kronecker(AbstractLinearOperator):
         return tuple(f.shape[1] for f in self.factors)
 
     def _matmat(self, x: Array) -> Array:
-        return apply_modes(self.xp, self.factors, x, _apply_factor)
+        # x's namespace: the operator's, or any for a neutral (all-identity) product
+        return apply_modes(namespace_of(x), self.factors, x, _apply_factor)
 
     def _adjoint(self) -> AbstractLinearOperator:
         return Kronecker(tuple(f.H for f in self.factors))
@@ -212,7 +227,13 @@ def mode_order(shapes: Sequence[tuple[int, int]], skip: Sequence[bool]) -> list[
 ModeFn = Callable[[Namespace, Any, Array], Array]
 
 
-def apply_modes(xp: Namespace, factors: Sequence[Any], x: Array, fn: ModeFn, shapes: Sequence[tuple[int, int]] | None = None) -> Array:
+def apply_modes(
+    xp: Namespace,
+    factors: Sequence[Any],
+    x: Array,
+    fn: ModeFn,
+    shapes: Sequence[tuple[int, int]] | None = None,
+) -> Array:
     """Apply ``fn(factor, X3)`` along every mode of ``x``.
 
     ``x`` has shape ``(N, k)`` with ``N = Πnᵢ``; it is viewed as
@@ -237,7 +258,7 @@ def apply_modes(xp: Namespace, factors: Sequence[Any], x: Array, fn: ModeFn, sha
 
 def _apply_factor(xp: Namespace, f: AbstractLinearOperator, x3: Array) -> Array:
     """``(left, n, right) → (left, m, right)``: apply factor ``f`` along the middle axis."""
-    left, n, right = x3.shape
+    left, _, right = x3.shape
     m = f.shape[0]
     if isinstance(f, Dense):
         a = f.array if f.array.dtype == x3.dtype else xp.astype(f.array, x3.dtype)
@@ -306,7 +327,9 @@ class KroneckerFactorization(Factorization):
     ``log|det| = Σᵢ (N/nᵢ) log|det Aᵢ|`` and ``sign = Πᵢ sign(det Aᵢ)^(N/nᵢ)``.
     """
 
-    def __init__(self, xp: Namespace, parts: Sequence[Factorization], dims: Sequence[int], dtype: Any) -> None:
+    def __init__(
+        self, xp: Namespace, parts: Sequence[Factorization], dims: Sequence[int], dtype: Any
+    ) -> None:
         self.xp, self.parts, self.dims, self.dtype = xp, list(parts), list(dims), dtype
         self.n = math.prod(dims)
 
@@ -323,7 +346,9 @@ class KroneckerFactorization(Factorization):
         return _combine_slogdets(self.xp, [p.slogdet() for p in self.parts], self.dims)
 
 
-def _combine_slogdets(xp: Namespace, parts: Sequence[tuple[Array, Array]], dims: Sequence[int]) -> tuple[Array, Array]:
+def _combine_slogdets(
+    xp: Namespace, parts: Sequence[tuple[Array, Array]], dims: Sequence[int]
+) -> tuple[Array, Array]:
     # det(A₁⊗…⊗A_K) = Πᵢ det(Aᵢ)^(N/nᵢ)
     n_total = math.prod(dims)
     sign, logabs = None, None
@@ -358,7 +383,9 @@ def _factorize_kronecker(k: Kronecker, assume_a: str) -> Factorization:
                     parts.append(_negated(factorize(-f, assume_a=assume_a)))
                 negated += 1
         if negated % 2:
-            raise LinAlgError("factorize: the Kronecker product is negative definite, not positive definite")
+            raise LinAlgError(
+                "factorize: the Kronecker product is negative definite, not positive definite"
+            )
     else:
         parts = []
         for i, f in enumerate(k.factors):
@@ -398,7 +425,9 @@ def _slogdet_kronecker(k: Kronecker) -> tuple[Array, Array]:
     xp = k.xp
     dt = as_float_dtype(xp, k.dtype)
     if any(f.shape[0] != f.shape[1] for f in k.factors):
-        return xp.asarray(0.0, dtype=dt, device=k.device), xp.asarray(-math.inf, dtype=real_dtype(xp, dt), device=k.device)
+        return xp.asarray(0.0, dtype=dt, device=k.device), xp.asarray(
+            -math.inf, dtype=real_dtype(xp, dt), device=k.device
+        )
     parts = [slogdet(f) for f in k.factors]
     return _combine_slogdets(xp, parts, [f.shape[0] for f in k.factors])
 
@@ -477,7 +506,9 @@ def _cholesky_kronecker(k: Kronecker) -> AbstractLinearOperator:
                 out.append(cholesky(-f))
             negated += 1
     if negated % 2:
-        raise LinAlgError("cholesky: the Kronecker product is negative definite, not positive definite")
+        raise LinAlgError(
+            "cholesky: the Kronecker product is negative definite, not positive definite"
+        )
     return Kronecker(tuple(out))
 
 
@@ -499,7 +530,10 @@ def _diagonal_kronecker(k: Kronecker) -> Array:
 
 @trace.register
 def _trace_kronecker(k: Kronecker) -> Array:
-    """``trace(A⊗B) = trace(A)·trace(B)`` for square factors (``Σ O(nᵢ)``); else sum of the diagonal."""
+    """``trace(A⊗B) = trace(A)·trace(B)`` for square factors (``Σ O(nᵢ)``).
+
+    Otherwise the sum of the diagonal, by index arithmetic.
+    """
     if all(f.shape[0] == f.shape[1] for f in k.factors):
         out = None
         for f in k.factors:

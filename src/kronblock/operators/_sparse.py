@@ -40,7 +40,9 @@ class Sparse(AbstractLinearOperator):
 
     def __post_init__(self) -> None:
         if not is_scipy_sparse(self.matrix):
-            raise TypeError(f"Sparse: expected a scipy.sparse matrix, got {type(self.matrix).__name__}")
+            raise TypeError(
+                f"Sparse: expected a scipy.sparse matrix, got {type(self.matrix).__name__}"
+            )
         if self.matrix.ndim != 2:
             raise ValueError(f"Sparse: expected 2-D, got shape {self.matrix.shape}")
 
@@ -110,7 +112,7 @@ class SparseLUFactorization(Factorization):
         import scipy.sparse.linalg as spla
 
         self.xp, self.n = NUMPY, int(a.shape[0])
-        self.dtype = np.result_type(a.dtype, np.float64)
+        self.dtype = a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64)
         if a.nnz and not np.all(np.isfinite(a.data)):
             raise ValueError("factorize: the sparse matrix contains NaN or inf")
         try:
@@ -119,14 +121,20 @@ class SparseLUFactorization(Factorization):
             raise LinAlgError(f"factorize: the sparse matrix is singular ({exc})") from exc
 
     def _solve(self, b: Array, adjoint: bool) -> Array:
-        return self._lu.solve(np.asarray(b, dtype=np.result_type(self.dtype, b.dtype)), trans="H" if adjoint else "N")
+        return self._lu.solve(
+            np.asarray(b, dtype=np.result_type(self.dtype, b.dtype)), trans="H" if adjoint else "N"
+        )
 
     def slogdet(self) -> tuple[Array, Array]:
         # det = det(Pr)·det(Pc)·Π diag(U) (L has a unit diagonal)
         d = self._lu.U.diagonal()
         absd = np.abs(d)
-        sign = np.prod(d / np.where(absd == 0, 1, absd)) * _perm_sign(self._lu.perm_r) * _perm_sign(self._lu.perm_c)
-        return np.asarray(sign), np.asarray(np.sum(np.log(absd)))
+        sign = (
+            np.prod(d / np.where(absd == 0, 1, absd))
+            * _perm_sign(self._lu.perm_r)
+            * _perm_sign(self._lu.perm_c)
+        )
+        return np.asarray(sign, dtype=self.dtype), np.asarray(np.sum(np.log(absd)))
 
 
 def _perm_sign(p: np.ndarray) -> float:
@@ -163,8 +171,8 @@ def _slogdet_sparse(a: Sparse) -> tuple[Array, Array]:
     try:
         return SparseLUFactorization(a.matrix).slogdet()
     except LinAlgError:
-        dt = np.result_type(a.dtype, np.float64)
-        return np.asarray(0.0, dtype=dt), np.asarray(-np.inf)
+        dt = a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64)
+        return np.asarray(0.0, dtype=dt), np.asarray(-np.inf, dtype=np.finfo(dt).dtype)
 
 
 @eigh.register

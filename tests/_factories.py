@@ -1,0 +1,258 @@
+"""The factory registry: each structure draws a case and builds an independent dense reference.
+
+A *case* holds what hypothesis drew (factor kinds, shapes, dtype, seed), a
+``build(xp)`` that makes the kronblock operator in a backend, and ``dense``,
+the NumPy float64/complex128 reference built independently of kronblock
+(``np.kron``, ``np.diag``, ...).  Matrices have prescribed, well-separated
+spectra, so every solve is well conditioned by construction and ``cond`` bounds
+the reference's condition number (tolerances come from it).
+
+A new structure adds one ``Factory`` entry to ``FACTORIES`` and gets the whole
+conformance suite in ``test_conformance.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import strategies as st
+
+import kronblock as kb
+
+#: Matrix kinds: what a case is guaranteed to be.
+GENERAL = "general"  # square, nonsingular, diagonalizable with real, separated eigenvalues
+HERMITIAN = "hermitian"  # square, Hermitian, nonsingular (indefinite)
+SPD = "spd"  # Hermitian positive definite
+RECT = "rect"  # any shape, full rank factors, singular values in [1, 2]
+KINDS = (GENERAL, HERMITIAN, SPD, RECT)
+
+DTYPES = ("float64", "float32", "complex128")
+MAX_N = 256  # keeps dense references (and their O(N³) checks) fast
+
+
+def _unitary(rng: np.random.Generator, n: int, cplx: bool) -> np.ndarray:
+    z = rng.standard_normal((n, n))
+    if cplx:
+        z = z + 1j * rng.standard_normal((n, n))
+    q, r = np.linalg.qr(z)
+    d = np.diag(r)
+    return q * (d / np.where(np.abs(d) == 0, 1, np.abs(d)))
+
+
+def _separated(rng: np.random.Generator, n: int, lo: float, hi: float) -> np.ndarray:
+    """``n`` values spread over ``[lo, hi]``, at least ``(hi-lo)/(2n)`` apart."""
+    if n == 1:
+        return np.array([rng.uniform(lo, hi)])
+    base = np.linspace(lo, hi, n)
+    jitter = rng.uniform(-0.25, 0.25, n) * (hi - lo) / (n - 1)
+    return rng.permutation(np.clip(base + jitter, lo, hi))
+
+
+def matrix(rng: np.random.Generator, kind: str, m: int, n: int, cplx: bool) -> np.ndarray:
+    """A matrix of the given kind with a prescribed spectrum (condition number ≤ 4)."""
+    if kind == RECT:
+        k = min(m, n)
+        s = _separated(rng, k, 1.0, 2.0)
+        u = _unitary(rng, m, cplx)[:, :k]
+        v = _unitary(rng, n, cplx)[:, :k]
+        return (u * s) @ v.conj().T
+    if kind == SPD:
+        q = _unitary(rng, n, cplx)
+        return (q * _separated(rng, n, 1.0, 3.0)) @ q.conj().T
+    if kind == HERMITIAN:
+        q = _unitary(rng, n, cplx)
+        lam = _separated(rng, n, 1.0, 3.0) * rng.choice([-1.0, 1.0], n)
+        return (q * lam) @ q.conj().T
+    # GENERAL: V diag(λ) V⁻¹ with cond(V) ≤ 2 and real eigenvalues in ±[1, 2]
+    u1, u2 = _unitary(rng, n, cplx), _unitary(rng, n, cplx)
+    v = (u1 * _separated(rng, n, 1.0, 2.0)) @ u2.conj().T
+    lam = _separated(rng, n, 1.0, 2.0) * rng.choice([-1.0, 1.0], n)
+    return (v * lam) @ np.linalg.inv(v)
+
+
+@dataclass
+class Case:
+    """One drawn operator: how to build it, and its independent dense reference."""
+
+    name: str
+    kind: str
+    dtype: str
+    dense: np.ndarray  # float64 / complex128 reference (built with NumPy only)
+    build: Callable[[Any], kb.AbstractLinearOperator]
+    cond: float  # bound on the reference's condition number
+    nfactors: int = 1
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.dense.shape  # type: ignore[return-value]
+
+    @property
+    def square(self) -> bool:
+        return self.dense.shape[0] == self.dense.shape[1]
+
+    @property
+    def eps(self) -> float:
+        return float(np.finfo(np.float32 if self.dtype == "float32" else np.float64).eps)
+
+    def rtol(self, extra: float = 1.0) -> float:
+        """Tolerance from the condition number: ``c · K · cond · eps``."""
+        return 50.0 * extra * max(self.nfactors, 1) * self.cond * self.eps
+
+    def __repr__(self) -> str:
+        return (
+            f"Case({self.name}, kind={self.kind}, dtype={self.dtype}, shape={self.shape}, "
+            f"{self.info})"
+        )
+
+
+def _cast(a: np.ndarray, dtype: str) -> np.ndarray:
+    if dtype == "complex128":
+        return a.astype(np.complex128)
+    return a.real.astype(dtype) if np.iscomplexobj(a) else a.astype(dtype)
+
+
+def _to_backend(xp: Any, a: np.ndarray) -> Any:
+    return xp.asarray(np.ascontiguousarray(a))
+
+
+# ---- Kronecker ----------------------------------------------------------------------
+FACTOR_TYPES = ("dense", "dense", "dense", "diagonal", "identity", "sparse")
+
+
+@st.composite
+def kronecker_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) -> Case:
+    """A Kronecker product of 1 to 5 factors of ``kind``, with N ≤ MAX_N."""
+    nf = draw(st.integers(1, 5), label="factors")
+    budget = MAX_N
+    shapes = []
+    for i in range(nf):
+        cap = max(1, round(budget ** (1.0 / (nf - i))) + 1)
+        m = draw(st.integers(1, min(cap, 9)), label=f"m{i}")
+        n = draw(st.integers(1, min(cap, 9)), label=f"n{i}") if kind == RECT else m
+        budget = max(1, budget // max(m, n))
+        shapes.append((m, n))
+    dtype = draw(st.sampled_from(dtypes), label="dtype")
+    seed = draw(st.integers(0, 2**31 - 1), label="seed")
+    types = [draw(st.sampled_from(FACTOR_TYPES), label=f"type{i}") for i in range(nf)]
+    rng = np.random.default_rng(seed)
+    cplx = dtype == "complex128"
+
+    factors_np, builders, conds = [], [], []
+    for (m, n), t in zip(shapes, types):
+        if t == "identity" and m == n and kind != RECT:
+            a = np.eye(n)
+            factors_np.append(a)
+            builders.append(lambda xp, n=n: kb.identity(n))
+            conds.append(1.0)
+            continue
+        if t == "diagonal" and m == n:
+            lo, hi = (1.0, 3.0) if kind in (SPD,) else (1.0, 2.0)
+            d = _separated(rng, n, lo, hi)
+            if kind in (GENERAL, HERMITIAN):
+                d = d * rng.choice([-1.0, 1.0], n)
+            d = _cast(d, dtype)
+            factors_np.append(np.diag(d.astype(np.complex128 if cplx else np.float64)))
+            builders.append(lambda xp, d=d: kb.diag(_to_backend(xp, d)))
+            conds.append(3.0)
+            continue
+        a = _cast(matrix(rng, kind, m, n, cplx), dtype)
+        if kind in (HERMITIAN, SPD):
+            a = (a + a.conj().T) / 2  # exact symmetry after rounding
+        ref = a.astype(np.complex128 if cplx else np.float64)
+        factors_np.append(ref)
+        conds.append({GENERAL: 8.0, RECT: 2.0}.get(kind, 3.0))
+        if t == "sparse":
+            builders.append(
+                lambda xp, a=a: (
+                    kb.aslinearoperator(sp.csr_array(a))
+                    if _is_np(xp)
+                    else kb.Dense(_to_backend(xp, a))
+                )
+            )
+        else:
+            builders.append(lambda xp, a=a: _to_backend(xp, a))
+
+    if all(t == "identity" for t in types) and kind != RECT:
+        # keep at least one factor with data, so the case has a dtype and a library
+        n0 = shapes[0][0]
+        a = _cast(matrix(rng, kind, n0, n0, cplx), dtype)
+        factors_np[0] = a.astype(np.complex128 if cplx else np.float64)
+        builders[0] = lambda xp, a=a: _to_backend(xp, a)
+        conds[0] = 8.0
+    dense = reduce(np.kron, factors_np)
+
+    def build(xp: Any) -> kb.AbstractLinearOperator:
+        return kb.kron(*[b(xp) for b in builders])
+
+    cond = float(math.prod(conds))
+    return Case(
+        "kronecker",
+        kind,
+        dtype,
+        dense,
+        build,
+        cond,
+        nf,
+        {"shapes": shapes, "types": types, "seed": seed},
+    )
+
+
+def _is_np(xp: Any) -> bool:
+    return "numpy" in getattr(xp, "__name__", "")
+
+
+@st.composite
+def scaled_kronecker_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) -> Case:
+    """``s · kron(...)``: the Scaled combinator must keep every Kronecker fast path."""
+    inner = draw(kronecker_cases(kind, dtypes))
+    choices = [2.5, 0.5] if kind in (SPD,) else [2.5, -0.5]
+    s = draw(st.sampled_from(choices), label="scalar")
+
+    def build(xp: Any) -> kb.AbstractLinearOperator:
+        return s * inner.build(xp)
+
+    return Case(
+        "scaled_kronecker",
+        kind,
+        inner.dtype,
+        s * inner.dense,
+        build,
+        inner.cond,
+        inner.nfactors,
+        {**inner.info, "scalar": s},
+    )
+
+
+@st.composite
+def dense_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) -> Case:
+    """A plain dense matrix (the leaf every structure reduces to)."""
+    m = draw(st.integers(1, 12), label="m")
+    n = draw(st.integers(1, 12), label="n") if kind == RECT else m
+    dtype = draw(st.sampled_from(dtypes), label="dtype")
+    seed = draw(st.integers(0, 2**31 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    a = _cast(matrix(rng, kind, m, n, dtype == "complex128"), dtype)
+    if kind in (HERMITIAN, SPD):
+        a = (a + a.conj().T) / 2
+    ref = a.astype(np.complex128 if dtype == "complex128" else np.float64)
+    return Case(
+        "dense", kind, dtype, ref, lambda xp: kb.Dense(_to_backend(xp, a)), 8.0, 1, {"seed": seed}
+    )
+
+
+#: name -> strategy factory ``(kind, dtypes) -> SearchStrategy[Case]``.
+FACTORIES: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
+    "kronecker": kronecker_cases,
+    "scaled_kronecker": scaled_kronecker_cases,
+    "dense": dense_cases,
+}
+
+#: Structures for which no public operation may reach the dense fallback.
+STRUCTURED = ("kronecker", "scaled_kronecker", "dense")
