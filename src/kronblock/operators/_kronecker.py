@@ -266,7 +266,9 @@ def _apply_factor(xp: Namespace, f: AbstractLinearOperator, x3: Array) -> Array:
             return xp.reshape(a @ x3[0, ...], (1, m, right))
         if right == 1:  # one GEMM: (left, n) @ (n, m)
             return xp.reshape(x3[..., 0] @ xp.matrix_transpose(a), (left, m, 1))
-        return xp.matmul(a, x3)  # batched over `left`
+        # batched over `left`; an explicit broadcast keeps NumPy on its BLAS path
+        # (a bare 2-D @ 3-D matmul there falls back to a slow loop)
+        return xp.matmul(xp.broadcast_to(a, (left, m, a.shape[1])), x3)
     if isinstance(f, Diagonal):
         d = f.diagonal if f.diagonal.dtype == x3.dtype else xp.astype(f.diagonal, x3.dtype)
         return d[None, :, None] * x3
