@@ -142,3 +142,19 @@ def as_float_dtype(xp: Namespace, dtype: Any) -> Any:
     if xp.isdtype(dtype, ("real floating", "complex floating")):
         return dtype
     return xp.float64
+
+
+def promote(xp: Namespace, *dtypes: Any) -> Any:
+    """Promoted dtype, NumPy's way across kinds (integer with floating gives float64).
+
+    The array API standard leaves mixed-kind promotion undefined (array-api-strict
+    refuses it); kronblock follows NumPy there.
+    """
+    try:
+        return xp.result_type(*dtypes)
+    except TypeError:
+        cplx = any(xp.isdtype(d, "complex floating") for d in dtypes)
+        wide = any(d in (xp.float64, xp.complex128) or xp.isdtype(d, "integral") for d in dtypes)
+        if cplx:
+            return xp.complex128 if wide else xp.complex64
+        return xp.float64 if wide else xp.float32

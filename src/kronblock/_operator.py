@@ -16,6 +16,7 @@ along both MROs; a pair without a rule composes lazily into :class:`Product`.
 from __future__ import annotations
 
 import abc
+import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from ._array_api import (
     is_complex_dtype,
     library_name,
     namespace_of,
+    promote,
 )
 from ._errors import DenseBudgetError, format_bytes
 
@@ -103,6 +105,10 @@ class AbstractLinearOperator(abc.ABC):
     def is_neutral(self) -> bool:
         """True for operators with no data of their own (an untyped identity)."""
         return False
+
+    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
+        """A neutral operator bound to a library, dtype and device (others: ``self``)."""
+        return self
 
     @property
     def device(self) -> Any:
@@ -230,7 +236,9 @@ class AbstractLinearOperator(abc.ABC):
         return _add(self, other, "-")
 
     def __rsub__(self, other: Any) -> AbstractLinearOperator:
-        return _add(-self, other, "-", reflected=True)
+        if isinstance(other, AbstractLinearOperator):  # pragma: no cover - __sub__ wins
+            return _add(other, -self, "-")
+        return _add(self, other, "-", reflected=True)
 
     def to_dense(self, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Array:
         """Form the dense matrix, refusing above ``max_bytes`` (default 1 GiB)."""
@@ -384,7 +392,7 @@ def result_dtype(xp: Namespace, op: AbstractLinearOperator, x: Any) -> Any:
     """The dtype of ``op @ x``: the promotion of both (an untyped identity adopts ``x``'s)."""
     if op.is_neutral:
         return x.dtype
-    return xp.result_type(op.dtype, x.dtype)
+    return promote(xp, op.dtype, x.dtype)
 
 
 def common_namespace(ops: Sequence[AbstractLinearOperator], where: str) -> Namespace:
@@ -403,12 +411,28 @@ def common_namespace(ops: Sequence[AbstractLinearOperator], where: str) -> Names
     return NUMPY if found is None else found
 
 
+def adopt_neutral(
+    ops: Sequence[AbstractLinearOperator], where: str
+) -> tuple[AbstractLinearOperator, ...]:
+    """Bind neutral operators (identities) to the library, dtype and device of the others.
+
+    The dtype they adopt is the promotion of the others'; a neutral operator
+    may still widen it (``2.5 * identity`` next to integers gives float64).
+    """
+    xp = common_namespace(ops, where)
+    if all(op.is_neutral for op in ops) or not any(op.is_neutral for op in ops):
+        return tuple(ops)
+    dt = promote(xp, *[op.dtype for op in ops if not op.is_neutral])
+    dev = common_device(ops)
+    return tuple(op._adopt(xp, dt, dev) if op.is_neutral else op for op in ops)
+
+
 def common_dtype(ops: Sequence[AbstractLinearOperator], xp: Namespace) -> Any:
     """Promoted dtype of ``ops`` (neutral operators ignored; float64 if none)."""
     dts = [op.dtype for op in ops if not op.is_neutral]
     if not dts:
         return xp.float64
-    return xp.result_type(*dts)
+    return promote(xp, *dts)
 
 
 def common_device(ops: Sequence[AbstractLinearOperator]) -> Any:
@@ -440,9 +464,10 @@ def _add(a: AbstractLinearOperator, b: Any, op: str, reflected: bool = False) ->
         return Sum((left, right))
     if _is_scalar(b):
         n = a.shape[0]
+        fix = f"s * kb.identity({n}) {op} A" if reflected else f"A {op} s * kb.identity({n})"
         raise TypeError(
             f"adding a bare scalar to a {type(a).__name__} is ambiguous (NumPy would add it "
-            f"to every entry); to shift the diagonal write A {op} s * kb.identity({n})"
+            f"to every entry); to shift the diagonal write {fix}"
         )
     if hasattr(b, "shape"):
         raise TypeError(
@@ -471,8 +496,7 @@ class Sum(AbstractLinearOperator):
         shapes = {t.shape for t in flat}
         if len(shapes) != 1:
             raise ValueError(f"Sum: terms have different shapes {sorted(shapes)}")
-        common_namespace(flat, "Sum")
-        object.__setattr__(self, "terms", tuple(flat))
+        object.__setattr__(self, "terms", adopt_neutral(flat, "Sum"))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -493,6 +517,9 @@ class Sum(AbstractLinearOperator):
     @property
     def is_neutral(self) -> bool:
         return all(t.is_neutral for t in self.terms)
+
+    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
+        return Sum(tuple(t._adopt(xp, dtype, device) for t in self.terms))
 
     def _matmat(self, x: Array) -> Array:
         out = self.terms[0]._matmat(x)
@@ -526,8 +553,7 @@ class Product(AbstractLinearOperator):
                     f"matmul: shape mismatch: {a.shape} @ {b.shape} (inner sizes "
                     f"{a.shape[1]} and {b.shape[0]} differ)"
                 )
-        common_namespace(flat, "Product")
-        object.__setattr__(self, "factors", tuple(flat))
+        object.__setattr__(self, "factors", adopt_neutral(flat, "Product"))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -548,6 +574,9 @@ class Product(AbstractLinearOperator):
     @property
     def is_neutral(self) -> bool:
         return all(f.is_neutral for f in self.factors)
+
+    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
+        return Product(tuple(f._adopt(xp, dtype, device) for f in self.factors))
 
     def _matmat(self, x: Array) -> Array:
         for f in reversed(self.factors):
@@ -592,6 +621,9 @@ class Scaled(AbstractLinearOperator):
     @property
     def is_neutral(self) -> bool:
         return self.operator.is_neutral
+
+    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
+        return Scaled(self.scalar, self.operator._adopt(xp, dtype, device))
 
     @property
     def tags(self) -> frozenset[str]:
@@ -650,6 +682,13 @@ class Conjugate(AbstractLinearOperator):
     def tags(self) -> frozenset[str]:
         return self.operator.tags
 
+    @property
+    def is_neutral(self) -> bool:
+        return self.operator.is_neutral
+
+    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
+        return Conjugate(self.operator._adopt(xp, dtype, device))
+
     def _matmat(self, x: Array) -> Array:
         xp = self.xp
         return xp.conj(self.operator._matmat(xp.conj(x)))
@@ -659,6 +698,17 @@ class Conjugate(AbstractLinearOperator):
 
     def _transpose(self) -> AbstractLinearOperator:
         return self.operator.H
+
+
+@functools.singledispatch
+def negate(op: AbstractLinearOperator) -> AbstractLinearOperator:
+    """``-op`` with the structure at the top where a structure can negate itself.
+
+    ``Dense`` negates its array, a ``Kronecker`` its first factor, ``Scaled``
+    its scalar; anything else becomes ``Scaled(-1, op)``.  Used where a rule
+    needs ``-A`` to be of ``A``'s kind (a Cholesky of ``(-A)⊗(-B)``).
+    """
+    return scale(-1, op)
 
 
 def scale(s: Any, op: AbstractLinearOperator) -> AbstractLinearOperator:

@@ -12,9 +12,9 @@ import cmath
 import math
 from typing import Any
 
-from .._array_api import Array, as_float_dtype, is_complex_dtype, real_dtype
+from .._array_api import Array, as_float_dtype, is_complex_dtype, promote, real_dtype
 from .._errors import LinAlgError
-from .._operator import AbstractLinearOperator, Product, Scaled, Sum
+from .._operator import AbstractLinearOperator, Product, Scaled, Sum, negate
 from ._det import slogdet
 from ._factorization import Factorization, ScaledFactorization
 from ._reduce import diagonal, matrix_power, norm, trace
@@ -36,9 +36,21 @@ def _factorize_scaled(a: Scaled, assume_a: str) -> Factorization:
         raise LinAlgError("factorize: the operator is scaled by 0, so it is singular")
     if assume_a == "positive_definite":
         r = _real_scalar(s)
-        if r is None or r <= 0:
-            raise LinAlgError("factorize: a non-positive multiple is not positive definite")
+        if r is None:
+            raise LinAlgError("factorize: a complex multiple is not positive definite")
+        if r < 0:  # r·X = |r|·(−X): positive definite iff −X is
+            return ScaledFactorization(factorize(_negated(a, "factorize"), assume_a=assume_a), -r)
     return ScaledFactorization(factorize(a.operator, assume_a=assume_a), a.scalar)
+
+
+def _negated(a: Scaled, where: str) -> AbstractLinearOperator:
+    neg = negate(a.operator)
+    if isinstance(neg, Scaled) and neg.operator is a.operator:
+        raise LinAlgError(
+            f"{where}: a negative multiple of a {type(a.operator).__name__} is not known to be "
+            f"positive definite"
+        )
+    return neg
 
 
 @inv.register
@@ -115,10 +127,10 @@ def _svd_scaled(a: Scaled) -> tuple[AbstractLinearOperator, Array, AbstractLinea
 @cholesky.register
 def _cholesky_scaled(a: Scaled) -> AbstractLinearOperator:
     r = _real_scalar(a.scalar)
-    if r is None or r <= 0:
-        raise LinAlgError(
-            "cholesky: a non-positive multiple of an operator is not positive definite"
-        )
+    if r is None or r == 0:
+        raise LinAlgError("cholesky: a complex or zero multiple is not positive definite")
+    if r < 0:  # r·X = |r|·(−X)
+        return Scaled(math.sqrt(-r), cholesky(_negated(a, "cholesky")))
     return Scaled(math.sqrt(r), cholesky(a.operator))
 
 
@@ -152,7 +164,7 @@ def _diagonal_sum(a: Sum) -> Array:
     for t in a.terms[1:]:
         d = diagonal(t)
         if d.dtype != out.dtype:
-            dt = xp.result_type(d.dtype, out.dtype)
+            dt = promote(xp, d.dtype, out.dtype)
             d, out = xp.astype(d, dt), xp.astype(out, dt)
         out = out + d
     return out
@@ -176,7 +188,7 @@ def _slogdet_product(a: Product) -> tuple[Array, Array]:
     for f in a.factors[1:]:
         s, la = slogdet(f)
         if s.dtype != sign.dtype:
-            dt = xp.result_type(s.dtype, sign.dtype)
+            dt = promote(xp, s.dtype, sign.dtype)
             s, sign = xp.astype(s, dt), xp.astype(sign, dt)
         sign = sign * s
         logabs = logabs + xp.astype(la, logabs.dtype) if la.dtype != logabs.dtype else logabs + la

@@ -78,6 +78,22 @@ class Factorization(abc.ABC):
         b2, restore = as_columns(xp, b)
         return restore(self._solve(b2, adjoint))
 
+    def _widened(self, dtype: Any) -> Factorization:
+        """This factorization redone at a wider ``dtype`` (float32 → float64, real → complex).
+
+        NumPy promotes the matrix to the right-hand side's dtype before it
+        factorizes; leaf factorizations do the same, once per dtype (cached).
+        """
+        cache: dict[Any, Factorization] = self.__dict__.setdefault("_wider", {})
+        key = str(dtype)
+        if key not in cache:
+            cache[key] = self._refactor(dtype)
+        return cache[key]
+
+    def _refactor(self, dtype: Any) -> Factorization:
+        """Factorize again at ``dtype``; leaves that cast right-hand sides override it."""
+        return self
+
     def logdet(self) -> Array:
         """``log det A``; :class:`LinAlgError` if the determinant is negative."""
         sign, logabs = self.slogdet()
@@ -101,15 +117,19 @@ class LUFactorization(Factorization):
 
     def __init__(self, xp: Namespace, a: Array) -> None:
         self.xp, self.n, self.dtype = xp, int(a.shape[0]), a.dtype
+        self._a = a
         self._lu = LUFactor(xp, a)
 
     def is_singular(self) -> bool:
         return self._lu.is_singular()
 
+    def _refactor(self, dtype: Any) -> Factorization:
+        return LUFactorization(self.xp, self.xp.astype(self._a, dtype))
+
     def _solve(self, b: Array, adjoint: bool) -> Array:
-        return self._lu.solve(
-            _cast(self.xp, b, self.dtype) if b.dtype != self.dtype else b, adjoint
-        )
+        if b.dtype != self.dtype:
+            return self._widened(b.dtype)._solve(b, adjoint)
+        return self._lu.solve(b, adjoint)
 
     def slogdet(self) -> tuple[Array, Array]:
         return self._lu.slogdet()
@@ -118,12 +138,22 @@ class LUFactorization(Factorization):
 class CholeskyFactorization(Factorization):
     """``A = L Lᴴ`` of a Hermitian positive definite matrix; O(n³/3) once."""
 
-    def __init__(self, xp: Namespace, lower: Array) -> None:
+    def __init__(self, xp: Namespace, lower: Array, a: Array | None = None) -> None:
         self.xp, self.n, self.dtype = xp, int(lower.shape[0]), lower.dtype
         self.lower = lower
+        self._a = a  # the factorized matrix, to redo the factorization at a wider dtype
+
+    def _refactor(self, dtype: Any) -> Factorization:
+        xp = self.xp
+        if self._a is None:
+            return CholeskyFactorization(xp, xp.astype(self.lower, dtype))
+        a = xp.astype(self._a, dtype)
+        return CholeskyFactorization(xp, xp.linalg.cholesky(a), a)
 
     def _solve(self, b: Array, adjoint: bool) -> Array:
-        y = solve_triangular(self.xp, self.lower, _cast(self.xp, b, self.dtype), lower=True)
+        if b.dtype != self.dtype:
+            return self._widened(b.dtype)._solve(b, adjoint)
+        y = solve_triangular(self.xp, self.lower, b, lower=True)
         return solve_triangular(self.xp, self.lower, y, lower=True, adjoint=True)
 
     def slogdet(self) -> tuple[Array, Array]:
@@ -144,10 +174,13 @@ class TriangularFactorization(Factorization):
         self.xp, self.n, self.dtype = xp, int(t.shape[0]), t.dtype
         self.t, self.lower = t, lower
 
+    def _refactor(self, dtype: Any) -> Factorization:
+        return TriangularFactorization(self.xp, self.xp.astype(self.t, dtype), self.lower)
+
     def _solve(self, b: Array, adjoint: bool) -> Array:
-        return solve_triangular(
-            self.xp, self.t, _cast(self.xp, b, self.dtype), lower=self.lower, adjoint=adjoint
-        )
+        if b.dtype != self.dtype:
+            return self._widened(b.dtype)._solve(b, adjoint)
+        return solve_triangular(self.xp, self.t, b, lower=self.lower, adjoint=adjoint)
 
     def slogdet(self) -> tuple[Array, Array]:
         return _slogdet_of_diagonal(self.xp, self.xp.linalg.diagonal(self.t))

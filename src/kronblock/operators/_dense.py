@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, final
 
-from .._array_api import NUMPY, Array, Namespace, device_of, namespace_of
+from .._array_api import NUMPY, Array, Namespace, device_of, namespace_of, promote
 from .._operator import AbstractLinearOperator, register_matmul
 from .._tags import DIAGONAL, HERMITIAN, LOWER, POSITIVE_DEFINITE, UPPER, check_tags, transpose_tags
 
@@ -217,6 +217,9 @@ class Identity(AbstractLinearOperator):
     def is_neutral(self) -> bool:
         return self.xp_ is None and self.dtype_ is None
 
+    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
+        return Identity(self.n, dtype, xp, device) if self.is_neutral else self
+
     @property
     def tags(self) -> frozenset[str]:
         return frozenset({HERMITIAN, POSITIVE_DEFINITE, LOWER, UPPER, DIAGONAL})
@@ -317,7 +320,7 @@ def aslinearoperator(a: Any, *, tags: Any = ()) -> AbstractLinearOperator:
 def _dense_at_dense(a: Dense, b: Dense) -> AbstractLinearOperator:
     # (M, K) @ (K, N): small factors multiply eagerly, as NumPy would.
     xp = a.xp
-    dt = xp.result_type(a.dtype, b.dtype)
+    dt = promote(xp, a.dtype, b.dtype)
     return Dense(xp.astype(a.array, dt) @ xp.astype(b.array, dt))
 
 
@@ -334,5 +337,5 @@ def _at_identity(a: AbstractLinearOperator, b: Identity) -> AbstractLinearOperat
 @register_matmul(Diagonal, Diagonal)
 def _diag_at_diag(a: Diagonal, b: Diagonal) -> AbstractLinearOperator:
     xp = a.xp
-    dt = xp.result_type(a.dtype, b.dtype)
+    dt = promote(xp, a.dtype, b.dtype)
     return Diagonal(xp.astype(a.diagonal, dt) * xp.astype(b.diagonal, dt))

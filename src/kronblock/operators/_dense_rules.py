@@ -16,7 +16,7 @@ from .._delegate import eig as _eig
 from .._delegate import eigvals as _eigvals
 from .._delegate import finite_check
 from .._errors import LinAlgError
-from .._operator import AbstractLinearOperator
+from .._operator import AbstractLinearOperator, negate
 from .._tags import HERMITIAN, LOWER, POSITIVE_DEFINITE, UPPER
 from ..linalg import (
     cholesky,
@@ -105,7 +105,7 @@ def _factorize_dense(a: Dense, assume_a: str) -> Factorization:
     w = _work(a)
     _require_finite(xp, w, "factorize")
     if assume_a == "positive_definite" or POSITIVE_DEFINITE in a.tags:
-        return CholeskyFactorization(xp, _dense_cholesky(xp, w, "factorize"))
+        return CholeskyFactorization(xp, _dense_cholesky(xp, w, "factorize"), w)
     for tag, lower in ((LOWER, True), (UPPER, False)):
         if tag in a.tags:
             f = TriangularFactorization(xp, w, lower)
@@ -214,6 +214,16 @@ def _matrix_power_dense(a: Dense, n: int) -> AbstractLinearOperator:
     if n < 0:
         return Dense(xp.linalg.matrix_power(_inv_dense(a).array, -n))
     return Dense(xp.linalg.matrix_power(a.array, n))
+
+
+@negate.register
+def _negate_dense(a: Dense) -> AbstractLinearOperator:
+    return Dense(-a.array, a.tags - {POSITIVE_DEFINITE})
+
+
+@negate.register
+def _negate_diagonal(a: Diagonal) -> AbstractLinearOperator:
+    return Diagonal(-a.diagonal)
 
 
 # ---- Diagonal -----------------------------------------------------------------

@@ -28,14 +28,17 @@ from .._array_api import (
     as_float_dtype,
     is_complex_dtype,
     namespace_of,
+    promote,
     real_dtype,
 )
 from .._errors import LinAlgError
 from .._operator import (
     AbstractLinearOperator,
+    adopt_neutral,
     common_device,
     common_dtype,
     common_namespace,
+    negate,
     register_matmul,
 )
 from .._tags import kron_tags
@@ -85,15 +88,7 @@ class Kronecker(AbstractLinearOperator):
             flat.extend(op.factors if isinstance(op, Kronecker) else (op,))
         if not flat:
             raise ValueError("kron: needs at least one factor")
-        xp = common_namespace(flat, "kron")
-        if not all(f.is_neutral for f in flat):
-            # neutral identities adopt the product's library, dtype and device
-            dt, dev = common_dtype(flat, xp), common_device(flat)
-            flat = [
-                Identity(f.n, dt, xp, dev) if isinstance(f, Identity) and f.is_neutral else f
-                for f in flat
-            ]
-        object.__setattr__(self, "factors", tuple(flat))
+        object.__setattr__(self, "factors", adopt_neutral(flat, "kron"))
 
     # ---- the interface ---------------------------------------------------
     @property
@@ -122,6 +117,9 @@ class Kronecker(AbstractLinearOperator):
     @property
     def tags(self) -> frozenset[str]:
         return kron_tags(f.tags for f in self.factors)
+
+    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
+        return Kronecker(tuple(f._adopt(xp, dtype, device) for f in self.factors))
 
     @property
     def row_dims(self) -> tuple[int, ...]:
@@ -177,7 +175,7 @@ class Kronecker(AbstractLinearOperator):
 
 def _mul(xp: Namespace, a: Array, b: Array) -> Array:
     if a.dtype != b.dtype:
-        dt = xp.result_type(a.dtype, b.dtype)
+        dt = promote(xp, a.dtype, b.dtype)
         a, b = xp.astype(a, dt), xp.astype(b, dt)
     return a * b
 
@@ -310,14 +308,18 @@ def _factor_message(k: Kronecker, i: int, where: str, exc: Exception, hint: str)
     return f"{msg}; {hint}" if hint else msg
 
 
-def _require_square_factors(k: Kronecker, where: str, hint: str) -> None:
+def _square_factors(k: Kronecker) -> bool:
+    return all(f.shape[0] == f.shape[1] for f in k.factors)
+
+
+def _require_nonsingular_factors(k: Kronecker, where: str, hint: str) -> None:
+    """A square product of non-square factors has rank ``Π min(mᵢ, nᵢ) < N``: singular."""
     for i, f in enumerate(k.factors):
-        m, n = f.shape
-        if m != n:
-            square = "" if k.shape[0] != k.shape[1] else " (the product is square but singular)"
-            raise ValueError(
-                f"{where}: factor {i} of the Kronecker product has shape {f.shape}; {where} "
-                f"needs square factors{square}; {hint}"
+        if f.shape[0] != f.shape[1]:
+            raise LinAlgError(
+                f"{where}: factor {i} of the Kronecker product has shape {f.shape}, so the "
+                f"square product (rank at most {math.prod(min(g.shape) for g in k.factors)} "
+                f"of {k.shape[0]}) is singular; {hint}"
             )
 
 
@@ -373,17 +375,17 @@ def _combine_slogdets(
 def _factorize_kronecker(k: Kronecker, assume_a: str) -> Factorization:
     """Factorize each factor (LU, or Cholesky for ``positive_definite``)."""
     hint = "use lstsq for a least-squares solution"
-    _require_square_factors(k, "factorize", hint)
+    _require_nonsingular_factors(k, "factorize", hint)
     if assume_a == "positive_definite":
         # A product of two negative definite factors is positive definite: factor -Aᵢ.
         parts, negated = [], 0
         for i, f in enumerate(k.factors):
-            try:
-                parts.append(factorize(f, assume_a=assume_a))
-            except LinAlgError:
-                with _factor(k, i, "factorize", "the Kronecker product is not positive definite"):
-                    parts.append(_negated(factorize(-f, assume_a=assume_a)))
-                negated += 1
+            with _factor(k, i, "factorize", "the Kronecker product is not positive definite"):
+                try:
+                    parts.append(factorize(f, assume_a=assume_a))
+                except LinAlgError:
+                    parts.append(_negated(factorize(negate(f), assume_a=assume_a)))
+                    negated += 1
         if negated % 2:
             raise LinAlgError(
                 "factorize: the Kronecker product is negative definite, not positive definite"
@@ -407,7 +409,7 @@ def _negated(f: Factorization) -> Factorization:
 def _inv_kronecker(k: Kronecker) -> AbstractLinearOperator:
     """``(A₁⊗…⊗A_K)⁻¹ = A₁⁻¹⊗…⊗A_K⁻¹``: ``Σ O(nᵢ³)``, a Kronecker product again."""
     hint = "use pinv for a pseudo-inverse"
-    _require_square_factors(k, "inv", hint)
+    _require_nonsingular_factors(k, "inv", hint)
     out = []
     for i, f in enumerate(k.factors):
         with _factor(k, i, "inv", "every factor must be nonsingular; " + hint):
@@ -426,7 +428,7 @@ def _slogdet_kronecker(k: Kronecker) -> tuple[Array, Array]:
     """
     xp = k.xp
     dt = as_float_dtype(xp, k.dtype)
-    if any(f.shape[0] != f.shape[1] for f in k.factors):
+    if not _square_factors(k):
         return xp.asarray(0.0, dtype=dt, device=k.device), xp.asarray(
             -math.inf, dtype=real_dtype(xp, dt), device=k.device
         )
@@ -442,7 +444,8 @@ def _eigh_kronecker(k: Kronecker) -> tuple[Array, AbstractLinearOperator]:
     Eigenvalues in the Kronecker order ``kron(w₁, …, w_K)`` (not sorted),
     eigenvectors ``Kronecker(V₁, …, V_K)``; use ``eigvalsh`` for ascending values.
     """
-    _require_square_factors(k, "eigh", "use svd")
+    if not _square_factors(k):  # a square product of non-square factors: no factor identity
+        return eigh.dispatch(AbstractLinearOperator)(k)
     ws, vs = [], []
     for i, f in enumerate(k.factors):
         with _factor(k, i, "eigh", "eigh needs Hermitian factors; use eigvals"):
@@ -455,7 +458,8 @@ def _eigh_kronecker(k: Kronecker) -> tuple[Array, AbstractLinearOperator]:
 @eigvalsh.register
 def _eigvalsh_kronecker(k: Kronecker) -> Array:
     """Products of factor eigenvalues, sorted ascending: ``Σ O(nᵢ³) + O(N log N)``."""
-    _require_square_factors(k, "eigvalsh", "use svdvals")
+    if not _square_factors(k):  # a square product of non-square factors: no factor identity
+        return eigvalsh.dispatch(AbstractLinearOperator)(k)
     ws = []
     for i, f in enumerate(k.factors):
         with _factor(k, i, "eigvalsh", "eigvalsh needs Hermitian factors; use eigvals"):
@@ -466,7 +470,8 @@ def _eigvalsh_kronecker(k: Kronecker) -> Array:
 @eig.register
 def _eig_kronecker(k: Kronecker) -> tuple[Array, AbstractLinearOperator]:
     """``(A⊗B)(U⊗V) = (U⊗V)(Λ⊗M)``: products of factor eigenpairs, Kronecker order."""
-    _require_square_factors(k, "eig", "use svd")
+    if not _square_factors(k):  # a square product of non-square factors: no factor identity
+        return eig.dispatch(AbstractLinearOperator)(k)
     pairs = [eig(f) for f in k.factors]
     return kron_vectors(k.xp, [w for w, _ in pairs]), Kronecker(tuple(v for _, v in pairs))
 
@@ -474,7 +479,8 @@ def _eig_kronecker(k: Kronecker) -> tuple[Array, AbstractLinearOperator]:
 @eigvals.register
 def _eigvals_kronecker(k: Kronecker) -> Array:
     """Products ``λᵢμⱼ…`` of factor eigenvalues, Kronecker order: ``Σ O(nᵢ³) + O(N)``."""
-    _require_square_factors(k, "eigvals", "use svdvals")
+    if not _square_factors(k):  # a square product of non-square factors: no factor identity
+        return eigvals.dispatch(AbstractLinearOperator)(k)
     return kron_vectors(k.xp, [eigvals(f) for f in k.factors])
 
 
@@ -498,15 +504,15 @@ def _cholesky_kronecker(k: Kronecker) -> AbstractLinearOperator:
 
     A pair of negative definite factors is handled (``A⊗B = (−A)⊗(−B)``).
     """
-    _require_square_factors(k, "cholesky", "a non-square factor makes the product singular")
+    _require_nonsingular_factors(k, "cholesky", "it is not positive definite")
     out, negated = [], 0
     for i, f in enumerate(k.factors):
-        try:
-            out.append(cholesky(f))
-        except LinAlgError:
-            with _factor(k, i, "cholesky", "the Kronecker product is not positive definite"):
-                out.append(cholesky(-f))
-            negated += 1
+        with _factor(k, i, "cholesky", "the Kronecker product is not positive definite"):
+            try:
+                out.append(cholesky(f))
+            except LinAlgError:
+                out.append(cholesky(negate(f)))
+                negated += 1
     if negated % 2:
         raise LinAlgError(
             "cholesky: the Kronecker product is negative definite, not positive definite"
@@ -525,7 +531,7 @@ def _diagonal_by_index(k: Kronecker) -> Array:
 @diagonal.register
 def _diagonal_kronecker(k: Kronecker) -> Array:
     """``diag(A⊗B) = diag(A)⊗diag(B)`` for square factors (O(N)); index arithmetic otherwise."""
-    if all(f.shape[0] == f.shape[1] for f in k.factors):
+    if _square_factors(k):
         return kron_vectors(k.xp, [diagonal(f) for f in k.factors])
     return _diagonal_by_index(k)
 
@@ -536,7 +542,7 @@ def _trace_kronecker(k: Kronecker) -> Array:
 
     Otherwise the sum of the diagonal, by index arithmetic.
     """
-    if all(f.shape[0] == f.shape[1] for f in k.factors):
+    if _square_factors(k):
         out = None
         for f in k.factors:
             t = trace(f)
@@ -567,12 +573,21 @@ def _norm_kronecker(k: Kronecker, ord: Any) -> Array:
 @matrix_power.register
 def _matrix_power_kronecker(k: Kronecker, n: int) -> AbstractLinearOperator:
     """``(A⊗B)ⁿ = Aⁿ⊗Bⁿ`` (negative ``n`` through the factor inverses)."""
-    _require_square_factors(k, "matrix_power", "matrix_power needs square factors")
+    if not _square_factors(k):  # (A⊗B)ⁿ needs square factors; else a lazy product
+        if n < 0:
+            _require_nonsingular_factors(k, "matrix_power", "a negative power needs an inverse")
+        return matrix_power.dispatch(AbstractLinearOperator)(k, n)
     out = []
     for i, f in enumerate(k.factors):
         with _factor(k, i, "matrix_power", "a negative power needs nonsingular factors"):
             out.append(matrix_power(f, n))
     return Kronecker(tuple(out))
+
+
+@negate.register
+def _negate_kronecker(k: Kronecker) -> AbstractLinearOperator:
+    # −(A⊗B) = (−A)⊗B
+    return Kronecker((negate(k.factors[0]), *k.factors[1:]))
 
 
 # ---- algebra: the mixed product -------------------------------------------------------------

@@ -112,6 +112,7 @@ class SparseLUFactorization(Factorization):
         import scipy.sparse.linalg as spla
 
         self.xp, self.n = NUMPY, int(a.shape[0])
+        self._a = a
         self.dtype = a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64)
         if a.nnz and not np.all(np.isfinite(a.data)):
             raise ValueError("factorize: the sparse matrix contains NaN or inf")
@@ -120,7 +121,12 @@ class SparseLUFactorization(Factorization):
         except RuntimeError as exc:  # "Factor is exactly singular"
             raise LinAlgError(f"factorize: the sparse matrix is singular ({exc})") from exc
 
+    def _refactor(self, dtype: Any) -> Factorization:
+        return SparseLUFactorization(self._a.astype(dtype))
+
     def _solve(self, b: Array, adjoint: bool) -> Array:
+        if b.dtype != self.dtype:
+            return self._widened(b.dtype)._solve(b, adjoint)
         return self._lu.solve(
             np.asarray(b, dtype=np.result_type(self.dtype, b.dtype)), trans="H" if adjoint else "N"
         )
