@@ -39,6 +39,7 @@ from ._errors import DenseBudgetError, format_bytes
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "AbstractLinearOperator",
+    "Composite",
     "Conjugate",
     "Product",
     "Scaled",
@@ -480,9 +481,42 @@ def _add(a: AbstractLinearOperator, b: Any, op: str, reflected: bool = False) ->
 # ---- the combinators ------------------------------------------------------
 
 
+class Composite(AbstractLinearOperator):
+    """An operator made of other operators (``Sum``, ``Product``, ``Kronecker``).
+
+    Its library, dtype and device are the common ones of its parts; it is
+    neutral when all its parts are.  Subclasses are dataclasses with a single
+    field, the tuple of parts, named by ``parts``.
+    """
+
+    @property
+    @abc.abstractmethod
+    def parts(self) -> tuple[AbstractLinearOperator, ...]:
+        """The operators this one is made of."""
+
+    @property
+    def xp(self) -> Namespace:
+        return common_namespace(self.parts, type(self).__name__)
+
+    @property
+    def dtype(self) -> Any:
+        return common_dtype(self.parts, self.xp)
+
+    @property
+    def device(self) -> Any:
+        return common_device(self.parts)
+
+    @property
+    def is_neutral(self) -> bool:
+        return all(p.is_neutral for p in self.parts)
+
+    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
+        return type(self)(tuple(p._adopt(xp, dtype, device) for p in self.parts))  # type: ignore[call-arg]
+
+
 @final
 @dataclass(frozen=True, eq=False, repr=False)
-class Sum(AbstractLinearOperator):
+class Sum(Composite):
     """Lazy sum ``A₁ + A₂ + …`` of operators of one shape."""
 
     terms: tuple[AbstractLinearOperator, ...]
@@ -503,23 +537,8 @@ class Sum(AbstractLinearOperator):
         return self.terms[0].shape
 
     @property
-    def xp(self) -> Namespace:
-        return common_namespace(self.terms, "Sum")
-
-    @property
-    def dtype(self) -> Any:
-        return common_dtype(self.terms, self.xp)
-
-    @property
-    def device(self) -> Any:
-        return common_device(self.terms)
-
-    @property
-    def is_neutral(self) -> bool:
-        return all(t.is_neutral for t in self.terms)
-
-    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
-        return Sum(tuple(t._adopt(xp, dtype, device) for t in self.terms))
+    def parts(self) -> tuple[AbstractLinearOperator, ...]:
+        return self.terms
 
     def _matmat(self, x: Array) -> Array:
         out = self.terms[0]._matmat(x)
@@ -536,7 +555,7 @@ class Sum(AbstractLinearOperator):
 
 @final
 @dataclass(frozen=True, eq=False, repr=False)
-class Product(AbstractLinearOperator):
+class Product(Composite):
     """Lazy product ``A₁ @ A₂ @ …`` (applied right to left)."""
 
     factors: tuple[AbstractLinearOperator, ...]
@@ -560,23 +579,8 @@ class Product(AbstractLinearOperator):
         return (self.factors[0].shape[0], self.factors[-1].shape[1])
 
     @property
-    def xp(self) -> Namespace:
-        return common_namespace(self.factors, "Product")
-
-    @property
-    def dtype(self) -> Any:
-        return common_dtype(self.factors, self.xp)
-
-    @property
-    def device(self) -> Any:
-        return common_device(self.factors)
-
-    @property
-    def is_neutral(self) -> bool:
-        return all(f.is_neutral for f in self.factors)
-
-    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
-        return Product(tuple(f._adopt(xp, dtype, device) for f in self.factors))
+    def parts(self) -> tuple[AbstractLinearOperator, ...]:
+        return self.factors
 
     def _matmat(self, x: Array) -> Array:
         for f in reversed(self.factors):

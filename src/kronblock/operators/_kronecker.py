@@ -34,10 +34,8 @@ from .._array_api import (
 from .._errors import LinAlgError
 from .._operator import (
     AbstractLinearOperator,
+    Composite,
     adopt_neutral,
-    common_device,
-    common_dtype,
-    common_namespace,
     negate,
     register_matmul,
 )
@@ -65,7 +63,7 @@ __all__ = ["Kronecker", "KroneckerFactorization", "kron", "kron_vectors", "mode_
 
 @final
 @dataclass(frozen=True, eq=False, repr=False)
-class Kronecker(AbstractLinearOperator):
+class Kronecker(Composite):
     """The lazy Kronecker product of any number of factors, square or rectangular.
 
     Build it with :func:`kron`.  Factors are operators (arrays are wrapped as
@@ -99,27 +97,12 @@ class Kronecker(AbstractLinearOperator):
         )
 
     @property
-    def xp(self) -> Namespace:
-        return common_namespace(self.factors, "kron")
-
-    @property
-    def dtype(self) -> Any:
-        return common_dtype(self.factors, self.xp)
-
-    @property
-    def device(self) -> Any:
-        return common_device(self.factors)
-
-    @property
-    def is_neutral(self) -> bool:
-        return all(f.is_neutral for f in self.factors)
+    def parts(self) -> tuple[AbstractLinearOperator, ...]:
+        return self.factors
 
     @property
     def tags(self) -> frozenset[str]:
         return kron_tags(f.tags for f in self.factors)
-
-    def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
-        return Kronecker(tuple(f._adopt(xp, dtype, device) for f in self.factors))
 
     @property
     def row_dims(self) -> tuple[int, ...]:
