@@ -32,7 +32,8 @@ SPD = "spd"  # Hermitian positive definite
 RECT = "rect"  # any shape, full rank factors, singular values in [1, 2]
 KINDS = (GENERAL, HERMITIAN, SPD, RECT)
 
-DTYPES = ("float64", "float32", "complex128")
+DTYPES = ("float64", "float32", "complex128", "complex64")
+WIDER = {"float32": "float64", "complex64": "complex128"}
 MAX_N = 256  # keeps dense references (and their O(N³) checks) fast
 
 
@@ -99,7 +100,8 @@ class Case:
 
     @property
     def eps(self) -> float:
-        return float(np.finfo(np.float32 if self.dtype == "float32" else np.float64).eps)
+        single = self.dtype in ("float32", "complex64")
+        return float(np.finfo(np.float32 if single else np.float64).eps)
 
     def rtol(self, extra: float = 1.0) -> float:
         """Tolerance from the condition number: ``c · K · cond · eps``."""
@@ -113,8 +115,8 @@ class Case:
 
 
 def _cast(a: np.ndarray, dtype: str) -> np.ndarray:
-    if dtype == "complex128":
-        return a.astype(np.complex128)
+    if dtype.startswith("complex"):
+        return a.astype(dtype)
     return a.real.astype(dtype) if np.iscomplexobj(a) else a.astype(dtype)
 
 
@@ -141,8 +143,12 @@ def kronecker_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES
     dtype = draw(st.sampled_from(dtypes), label="dtype")
     seed = draw(st.integers(0, 2**31 - 1), label="seed")
     types = [draw(st.sampled_from(FACTOR_TYPES), label=f"type{i}") for i in range(nf)]
+    # mixed precision: one single-precision case in two has one double-precision factor,
+    # so the product is double and must be computed in double (as NumPy would)
+    wide = dtype in WIDER and draw(st.booleans(), label="mixed precision")
     rng = np.random.default_rng(seed)
-    cplx = dtype == "complex128"
+    cplx = dtype.startswith("complex")
+    used_wide = False
 
     factors_np, builders, conds = [], [], []
     for (m, n), t in zip(shapes, types):
@@ -162,7 +168,9 @@ def kronecker_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES
             builders.append(lambda xp, d=d: kb.diag(_to_backend(xp, d)))
             conds.append(3.0)
             continue
-        a = _cast(matrix(rng, kind, m, n, cplx), dtype)
+        fdtype = WIDER[dtype] if wide and not used_wide else dtype
+        used_wide = used_wide or fdtype != dtype
+        a = _cast(matrix(rng, kind, m, n, cplx), fdtype)
         if kind in (HERMITIAN, SPD):
             a = (a + a.conj().T) / 2  # exact symmetry after rounding
         ref = a.astype(np.complex128 if cplx else np.float64)
@@ -187,6 +195,8 @@ def kronecker_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES
         builders[0] = lambda xp, a=a: _to_backend(xp, a)
         conds[0] = 8.0
     dense = reduce(np.kron, factors_np)
+    if used_wide:
+        dtype = WIDER[dtype]
 
     def build(xp: Any) -> kb.AbstractLinearOperator:
         return kb.kron(*[b(xp) for b in builders])
@@ -200,7 +210,7 @@ def kronecker_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES
         build,
         cond,
         nf,
-        {"shapes": shapes, "types": types, "seed": seed},
+        {"shapes": shapes, "types": types, "seed": seed, "mixed": used_wide},
     )
 
 
@@ -238,10 +248,10 @@ def dense_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) ->
     dtype = draw(st.sampled_from(dtypes), label="dtype")
     seed = draw(st.integers(0, 2**31 - 1), label="seed")
     rng = np.random.default_rng(seed)
-    a = _cast(matrix(rng, kind, m, n, dtype == "complex128"), dtype)
+    a = _cast(matrix(rng, kind, m, n, dtype.startswith("complex")), dtype)
     if kind in (HERMITIAN, SPD):
         a = (a + a.conj().T) / 2
-    ref = a.astype(np.complex128 if dtype == "complex128" else np.float64)
+    ref = a.astype(np.complex128 if dtype.startswith("complex") else np.float64)
     return Case(
         "dense", kind, dtype, ref, lambda xp: kb.Dense(_to_backend(xp, a)), 8.0, 1, {"seed": seed}
     )

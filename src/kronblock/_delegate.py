@@ -118,13 +118,9 @@ class LUFactor:
         else:
             ar = xp.arange(1, self.n + 1, dtype=self._piv.dtype, device=self._piv.device)
             swaps = int(xp.sum(xp.astype(self._piv != ar, xp.int64)))
-        absd = xp.abs(d)
-        logabs = xp.sum(xp.log(absd))
-        phase = d / xp.where(absd == 0, xp.ones_like(absd), absd)
-        sign = xp.prod(phase) * (-1.0 if swaps % 2 else 1.0)
-        zero = xp.any(d == 0)
-        sign = xp.where(zero, xp.zeros_like(sign), sign)
-        return sign, logabs
+        from .linalg._factorization import slogdet_from_pivots
+
+        return slogdet_from_pivots(xp, d, -1.0 if swaps % 2 else 1.0)
 
 
 def solve_triangular(

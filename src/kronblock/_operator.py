@@ -44,6 +44,7 @@ __all__ = [
     "Product",
     "Scaled",
     "Sum",
+    "astype",
     "register_matmul",
 ]
 
@@ -272,26 +273,21 @@ class AbstractLinearOperator(abc.ABC):
             raise IndexError(
                 f"{type(self).__name__}: index with two indices, A[i, j] (use A[i, :] for a row)"
             )
-        r, r_kind = _normalise_index(key[0], self.shape[0], "row")
-        c, c_kind = _normalise_index(key[1], self.shape[1], "column")
-        xp = self.xp
-        dev = self.device
-        if r_kind == "slice" or c_kind == "slice":
-            rr, cc = np.meshgrid(r, c, indexing="ij")
-            out_shape = rr.shape
-            vals = self._entries(
-                xp.asarray(rr.ravel(), device=dev), xp.asarray(cc.ravel(), device=dev)
-            )
-            out = xp.reshape(vals, out_shape)
-            if r_kind == "int":
-                out = out[0, ...]
-            if c_kind == "int":
-                out = out[..., 0]
-            return out
-        rb, cb = np.broadcast_arrays(r, c)
+        r, r_slice = _normalise_index(key[0], self.shape[0], "row")
+        c, c_slice = _normalise_index(key[1], self.shape[1], "column")
+        # NumPy's shapes: a slice contributes its length, an index array its shape,
+        # an integer nothing; index arrays broadcast against each other
+        if r_slice and c_slice:
+            rr, cc = r[:, None], c[None, :]
+        elif r_slice:
+            rr, cc = r.reshape((-1,) + (1,) * c.ndim), c[None, ...]
+        elif c_slice:
+            rr, cc = r[..., None], c.reshape((1,) * r.ndim + (-1,))
+        else:
+            rr, cc = r, c
+        rb, cb = np.broadcast_arrays(rr, cc)
+        xp, dev = self.xp, self.device
         vals = self._entries(xp.asarray(rb.ravel(), device=dev), xp.asarray(cb.ravel(), device=dev))
-        if r_kind == "int" and c_kind == "int":
-            return xp.reshape(vals, ())
         return xp.reshape(vals, rb.shape)
 
     def __iter__(self) -> Any:
@@ -364,22 +360,25 @@ def _host(a: Any) -> Any:
     return to_numpy(a)
 
 
-def _normalise_index(idx: Any, n: int, what: str) -> tuple[np.ndarray, str]:
+def _normalise_index(idx: Any, n: int, what: str) -> tuple[np.ndarray, bool]:
+    """Non-negative int64 indices (0-d for an integer) and whether ``idx`` was a slice."""
     if isinstance(idx, slice):
-        return np.arange(n)[idx], "slice"
+        return np.arange(n)[idx], True
     if isinstance(idx, (bool, np.bool_)):
         raise IndexError(f"boolean {what} index is not supported")
     if isinstance(idx, (int, np.integer)):
         i = int(idx)
         if not -n <= i < n:
             raise IndexError(f"{what} index {i} is out of bounds for size {n}")
-        return np.asarray([i % n]), "int"
+        return np.asarray(i % n, dtype=np.int64), False
     arr = np.asarray(_host(idx) if not isinstance(idx, (list, tuple)) else idx)
+    if arr.size == 0:
+        return arr.astype(np.int64), False
     if arr.dtype.kind not in "iu":
         raise IndexError(f"{what} indices must be integers, got dtype {arr.dtype}")
-    if arr.size and (arr.min() < -n or arr.max() >= n):
+    if arr.min() < -n or arr.max() >= n:
         raise IndexError(f"{what} index out of bounds for size {n}")
-    return arr % n if arr.size else arr.astype(np.int64), "array"
+    return (arr % n).astype(np.int64), False
 
 
 def _itemsize(xp: Namespace, dtype: Any) -> int:
@@ -605,6 +604,8 @@ class Scaled(AbstractLinearOperator):
     def __post_init__(self) -> None:
         if not _is_scalar(self.scalar):
             raise TypeError(f"Scaled: expected a scalar, got {type(self.scalar).__name__}")
+        # NumPy scalars and 0-d arrays become Python numbers: weak, and of no library
+        object.__setattr__(self, "scalar", python_scalar(self.scalar))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -713,6 +714,49 @@ def negate(op: AbstractLinearOperator) -> AbstractLinearOperator:
     needs ``-A`` to be of ``A``'s kind (a Cholesky of ``(-A)⊗(-B)``).
     """
     return scale(-1, op)
+
+
+@functools.singledispatch
+def astype(op: AbstractLinearOperator, dtype: Any) -> AbstractLinearOperator:
+    """``op`` with its data in ``dtype`` (the structure kept; unchanged if already there).
+
+    Rules decompose factors at the product's promoted dtype with it, so that
+    ``kron(A32, B64)`` is computed in float64, as NumPy would.  Structures
+    register how to cast their data; a composite casts its parts; an
+    operator that cannot cast itself is returned unchanged (its values then
+    promote as they are used).
+    """
+    return op
+
+
+@astype.register
+def _astype_composite(op: Composite, dtype: Any) -> AbstractLinearOperator:
+    if op.dtype == dtype:
+        return op
+    return type(op)(tuple(astype(p, dtype) for p in op.parts))  # type: ignore[call-arg]
+
+
+@astype.register
+def _astype_scaled(op: Scaled, dtype: Any) -> AbstractLinearOperator:
+    return op if op.dtype == dtype else Scaled(op.scalar, astype(op.operator, dtype))
+
+
+@astype.register
+def _astype_conjugate(op: Conjugate, dtype: Any) -> AbstractLinearOperator:
+    return op if op.dtype == dtype else Conjugate(astype(op.operator, dtype))
+
+
+def python_scalar(s: Any) -> Any:
+    """A NumPy scalar or eager 0-d array as a Python number (a weak scalar, as NEP 50 treats it)."""
+    if isinstance(s, np.generic):  # first: np.float64 is a subclass of float
+        return s.item()
+    if isinstance(s, (bool, int, float, complex)):
+        return s
+    from ._array_api import is_eager, to_numpy
+
+    if getattr(s, "ndim", None) == 0 and is_eager(s):
+        return to_numpy(s).item()
+    return s
 
 
 def scale(s: Any, op: AbstractLinearOperator) -> AbstractLinearOperator:

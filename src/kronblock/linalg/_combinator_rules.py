@@ -71,7 +71,8 @@ def _slogdet_scaled(a: Scaled) -> tuple[Array, Array]:
         return xp.zeros_like(sign), xp.asarray(-math.inf, dtype=logabs.dtype)
     r = _real_scalar(s)
     if r is not None and not is_complex_dtype(xp, sign.dtype):
-        return sign * (-1.0 if (r < 0 and n % 2) else 1.0), logabs + n * math.log(abs(r))
+        flip = -1.0 if (r < 0 and n % 2) else 1.0
+        return sign * flip + 0.0, logabs + n * math.log(abs(r))  # + 0.0: no signed zero
     sign = (
         xp.astype(sign, as_float_dtype(xp, a.dtype))
         if not is_complex_dtype(xp, sign.dtype)

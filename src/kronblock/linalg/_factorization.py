@@ -64,9 +64,14 @@ class Factorization(abc.ABC):
 
     def solve(self, b: Array, *, adjoint: bool = False) -> Array:
         """Solve ``A x = b`` (or ``Aᴴ x = b``) for ``(N,)``, ``(N, K)`` or ``(*batch, N, K)``."""
-        from .._array_api import as_float_dtype, namespace_of
+        from .._array_api import as_float_dtype, library_name, namespace_of
 
         xp = namespace_of(b, where="Factorization.solve")
+        if library_name(xp) != library_name(self.xp):
+            raise TypeError(
+                f"Factorization.solve: the factorization holds {library_name(self.xp)} arrays "
+                f"but the right-hand side is a {library_name(xp)} array; convert one of them first"
+            )
         if getattr(b, "ndim", 0) == 0 or (b.shape[0] if b.ndim == 1 else b.shape[-2]) != self.n:
             raise ValueError(
                 f"Factorization.solve: expected a right-hand side with {self.n} rows, "
@@ -208,7 +213,7 @@ class IdentityFactorization(Factorization):
         self.xp, self.n, self.dtype = xp, n, dtype
 
     def _solve(self, b: Array, adjoint: bool) -> Array:
-        return b
+        return self.xp.asarray(b, copy=True)  # a fresh array, never the caller's
 
     def slogdet(self) -> tuple[Array, Array]:
         from .._array_api import real_dtype
@@ -226,7 +231,9 @@ class ScaledFactorization(Factorization):
         self.dtype = inner.dtype
 
     def _solve(self, b: Array, adjoint: bool) -> Array:
-        s = self.s.conjugate() if adjoint and isinstance(self.s, complex) else self.s
+        s = complex(self.s).conjugate() if adjoint else self.s
+        if isinstance(s, complex) and s.imag == 0:
+            s = s.real
         return self.inner._solve(b, adjoint) / s
 
     def slogdet(self) -> tuple[Array, Array]:
@@ -247,8 +254,17 @@ class ScaledFactorization(Factorization):
 
 
 def _slogdet_of_diagonal(xp: Namespace, d: Array) -> tuple[Array, Array]:
+    return slogdet_from_pivots(xp, d, 1.0)
+
+
+def slogdet_from_pivots(xp: Namespace, d: Array, perm_sign: float) -> tuple[Array, Array]:
+    """``(sign, log|det|)`` of ``perm_sign · Π dᵢ``; a zero pivot gives ``(0, -inf)`` quietly."""
     absd = xp.abs(d)
-    logabs = xp.sum(xp.log(absd))
-    phase = d / xp.where(absd == 0, xp.ones_like(absd), absd)
-    sign = xp.prod(phase)
+    zero = absd == 0
+    safe = xp.where(zero, xp.ones_like(absd), absd)
+    logabs = xp.sum(xp.log(safe))
+    sign = xp.prod(d / xp.astype(safe, d.dtype)) * perm_sign
+    any_zero = xp.any(zero)
+    sign = xp.where(any_zero, xp.zeros_like(sign), sign)
+    logabs = xp.where(any_zero, xp.asarray(-xp.inf, dtype=logabs.dtype), logabs)
     return sign, logabs

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._array_api import Array
-from .._operator import AbstractLinearOperator, Product
+from .._array_api import Array, promote, real_dtype
+from .._errors import LinAlgError
+from .._operator import AbstractLinearOperator, Product, astype
 from ._dispatch import densify, generic, public
 from ._factorization import Factorization
-from ._validate import as_operator, prepare_rhs, require_square
+from ._validate import as_operator, float_dtype, prepare_rhs, require_square
 
 __all__ = ["cho_factor", "factorize", "inv", "lstsq", "pinv", "solve"]
 
@@ -120,7 +121,14 @@ def solve(a: Any, b: Any, /) -> Array:
     op = as_operator(a, "solve")
     require_square(op, "solve", "lstsq for a least-squares solution")
     b2, restore, _ = prepare_rhs(op, b, "solve")
-    return restore(_solve_rules(op, b2))
+    try:
+        return restore(_solve_rules(op, b2))
+    except (LinAlgError, ValueError) as exc:
+        # a solve goes through a factorization: name the call the user made
+        msg = str(exc)
+        if not msg.startswith("factorize: "):
+            raise
+        raise type(exc)("solve: " + msg.removeprefix("factorize: ")) from exc
 
 
 # ---- inv --------------------------------------------------------------------
@@ -215,20 +223,23 @@ def lstsq(a: Any, b: Any, /, rcond: float | None = None) -> tuple[Array, Array, 
     op = as_operator(a, "lstsq")
     xp = op.xp
     b2, restore, _ = prepare_rhs(op, b, "lstsq")
-    u, s, vh = svd(op)
+    # the SVD in the precision of the promoted dtype (NumPy promotes A to b's dtype);
+    # a real operator keeps a real SVD for a complex right-hand side
+    work = astype(op, promote(xp, float_dtype(op), real_dtype(xp, b2.dtype)))
+    u, s, vh = svd(work)
     cut = _cutoff(xp, s, rcond, op.shape, s.dtype)
     keep = s > cut
     sinv = xp.where(keep, 1 / xp.where(keep, s, xp.ones_like(s)), xp.zeros_like(s))
-    coeff = u.H._matmat(xp.astype(b2, u.dtype) if b2.dtype != u.dtype else b2)
-    dt = xp.result_type(coeff.dtype, b2.dtype)
-    x2 = vh.H._matmat(xp.astype(Diagonal(sinv)._matmat(coeff), dt))
+    dt = promote(xp, u.dtype, b2.dtype)
+    b2 = b2 if b2.dtype == dt else xp.astype(b2, dt)
+    x2 = vh.H._matmat(Diagonal(sinv)._matmat(u.H._matmat(b2)))  # V Σ⁺ Uᴴ b
     rank = int(xp.sum(xp.astype(keep, xp.int64)))
     m, n = op.shape
     if rank == n and m > n:
-        r = op._matmat(x2) - b2
-        res = xp.sum(
-            xp.real(r * xp.conj(r)) if xp.isdtype(r.dtype, "complex floating") else r * r, axis=0
-        )
+        r = work._matmat(x2) - b2
+        res = xp.sum(xp.real(r * xp.conj(r)), axis=0)  # one squared norm per column
+        if b.ndim > 2:
+            res = xp.reshape(res, (*b.shape[:-2], b.shape[-1]))
     else:
-        res = xp.zeros((0,), dtype=s.dtype)
-    return restore(x2), res, rank, svdvals(op)
+        res = xp.zeros((0,), dtype=s.dtype, device=op.device)
+    return restore(x2), res, rank, svdvals(work)

@@ -225,7 +225,7 @@ class Identity(AbstractLinearOperator):
         return frozenset({HERMITIAN, POSITIVE_DEFINITE, LOWER, UPPER, DIAGONAL})
 
     def _matmat(self, x: Array) -> Array:
-        return x
+        return namespace_of(x).asarray(x, copy=True)  # a fresh array, never the caller's
 
     def _adjoint(self) -> AbstractLinearOperator:
         return self

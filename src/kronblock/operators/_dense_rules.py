@@ -16,7 +16,7 @@ from .._delegate import eig as _eig
 from .._delegate import eigvals as _eigvals
 from .._delegate import finite_check
 from .._errors import LinAlgError
-from .._operator import AbstractLinearOperator, negate
+from .._operator import AbstractLinearOperator, astype, negate
 from .._tags import HERMITIAN, LOWER, POSITIVE_DEFINITE, UPPER
 from ..linalg import (
     cholesky,
@@ -63,7 +63,9 @@ def _require_finite(xp: Namespace, a: Array, where: str) -> None:
         )
 
 
-def check_hermitian(xp: Namespace, a: Array, where: str) -> None:
+def check_hermitian(
+    xp: Namespace, a: Array, where: str, way_out: str = "use eig/eigvals for general matrices"
+) -> None:
     """``ValueError`` if eager ``a`` is not Hermitian up to rounding.
 
     Tolerance: ``max|A - Aᴴ| ≤ 10·√eps · max|A|``.
@@ -76,8 +78,7 @@ def check_hermitian(xp: Namespace, a: Array, where: str) -> None:
     if bool(diff > 10 * eps**0.5 * scale):
         what = "Hermitian" if is_complex_dtype(xp, a.dtype) else "symmetric"
         raise ValueError(
-            f"{where}: the matrix is not {what} "
-            f"(max|A - Aᴴ| = {float(diff):.3g}); use eig/eigvals for general matrices"
+            f"{where}: the matrix is not {what} (max|A - Aᴴ| = {float(diff):.3g}); {way_out}"
         )
 
 
@@ -105,6 +106,8 @@ def _factorize_dense(a: Dense, assume_a: str) -> Factorization:
     w = _work(a)
     _require_finite(xp, w, "factorize")
     if assume_a == "positive_definite" or POSITIVE_DEFINITE in a.tags:
+        if HERMITIAN not in a.tags:
+            check_hermitian(xp, w, "factorize", "use assume_a='general'")
         return CholeskyFactorization(xp, _dense_cholesky(xp, w, "factorize"), w)
     for tag, lower in ((LOWER, True), (UPPER, False)):
         if tag in a.tags:
@@ -190,6 +193,8 @@ def _cholesky_dense(a: Dense) -> AbstractLinearOperator:
     xp = a.xp
     w = _work(a)
     _require_finite(xp, w, "cholesky")
+    if HERMITIAN not in a.tags:
+        check_hermitian(xp, w, "cholesky", "a Cholesky factor needs a Hermitian matrix")
     return Dense(_dense_cholesky(xp, w, "cholesky"), frozenset({LOWER}))
 
 
@@ -214,6 +219,21 @@ def _matrix_power_dense(a: Dense, n: int) -> AbstractLinearOperator:
     if n < 0:
         return Dense(xp.linalg.matrix_power(_inv_dense(a).array, -n))
     return Dense(xp.linalg.matrix_power(a.array, n))
+
+
+@astype.register
+def _astype_dense(a: Dense, dtype: Any) -> AbstractLinearOperator:
+    return a if a.dtype == dtype else Dense(a.xp.astype(a.array, dtype), a.tags)
+
+
+@astype.register
+def _astype_diagonal(a: Diagonal, dtype: Any) -> AbstractLinearOperator:
+    return a if a.dtype == dtype else Diagonal(a.xp.astype(a.diagonal, dtype))
+
+
+@astype.register
+def _astype_identity(a: Identity, dtype: Any) -> AbstractLinearOperator:
+    return a if a.is_neutral or a.dtype == dtype else Identity(a.n, dtype, a.xp, a.device)
 
 
 @negate.register

@@ -36,6 +36,7 @@ from .._operator import (
     AbstractLinearOperator,
     Composite,
     adopt_neutral,
+    astype,
     negate,
     register_matmul,
 )
@@ -136,7 +137,7 @@ class Kronecker(Composite):
 
     def _entries(self, rows: Array, cols: Array) -> Array:
         # K[r, c] = Πᵢ Aᵢ[rᵢ, cᵢ] with (rᵢ), (cᵢ) the row-major multi-indices: O(len · K).
-        xp = self.xp
+        xp, dt = self.xp, self.dtype
         out = None
         rstride = self.shape[0]
         cstride = self.shape[1]
@@ -147,7 +148,8 @@ class Kronecker(Composite):
             ri = (rows // rstride) % m
             ci = (cols // cstride) % n
             vals = f._entries(ri, ci)
-            out = vals if out is None else _mul(xp, out, vals)
+            vals = vals if vals.dtype == dt else xp.astype(vals, dt)  # products in K's dtype
+            out = vals if out is None else out * vals
         assert out is not None
         return out
 
@@ -227,6 +229,8 @@ def apply_modes(
     k = x.shape[1]
     dims = [n for _, n in shapes]
     skip = [isinstance(f, Identity) for f in factors]
+    if all(skip):
+        return xp.asarray(x, copy=True)  # I⊗…⊗I: a fresh array, never the caller's
     for i in mode_order(shapes, skip):
         m, n = shapes[i]
         left = math.prod(dims[:i])
@@ -281,14 +285,23 @@ def _factor(k: Kronecker, i: int, where: str, hint: str = "") -> Iterator[None]:
         yield
     except LinAlgError as exc:
         raise LinAlgError(_factor_message(k, i, where, exc, hint)) from exc
-    except ValueError as exc:
-        raise ValueError(_factor_message(k, i, where, exc, hint)) from exc
+    except ValueError as exc:  # bad values, not singularity: the hint does not apply
+        raise ValueError(_factor_message(k, i, where, exc, "")) from exc
 
 
 def _factor_message(k: Kronecker, i: int, where: str, exc: Exception, hint: str) -> str:
     inner = str(exc).split(": ", 1)[-1]
     msg = f"{where}: factor {i} (shape {k.factors[i].shape}) of the Kronecker product: {inner}"
     return f"{msg}; {hint}" if hint else msg
+
+
+def _factors_at(k: Kronecker, dtype: Any) -> list[AbstractLinearOperator]:
+    return [astype(f, dtype) for f in k.factors]
+
+
+def _work_factors(k: Kronecker) -> list[AbstractLinearOperator]:
+    """The factors at the product's floating dtype: ``kron(A32, B64)`` decomposes in float64."""
+    return _factors_at(k, as_float_dtype(k.xp, k.dtype))
 
 
 def _square_factors(k: Kronecker) -> bool:
@@ -338,6 +351,9 @@ def _combine_slogdets(
 ) -> tuple[Array, Array]:
     # det(A₁⊗…⊗A_K) = Πᵢ det(Aᵢ)^(N/nᵢ)
     n_total = math.prod(dims)
+    if n_total == 0:  # the determinant of a 0×0 matrix is 1
+        s0, la0 = parts[0]
+        return xp.ones_like(s0), xp.zeros_like(la0)
     sign, logabs = None, None
     for (s, la), n in zip(parts, dims):
         p = n_total // n
@@ -362,7 +378,7 @@ def _factorize_kronecker(k: Kronecker, assume_a: str) -> Factorization:
     if assume_a == "positive_definite":
         # A product of two negative definite factors is positive definite: factor -Aᵢ.
         parts, negated = [], 0
-        for i, f in enumerate(k.factors):
+        for i, f in enumerate(_work_factors(k)):
             with _factor(k, i, "factorize", "the Kronecker product is not positive definite"):
                 try:
                     parts.append(factorize(f, assume_a=assume_a))
@@ -375,7 +391,7 @@ def _factorize_kronecker(k: Kronecker, assume_a: str) -> Factorization:
             )
     else:
         parts = []
-        for i, f in enumerate(k.factors):
+        for i, f in enumerate(_work_factors(k)):
             with _factor(k, i, "factorize", "every factor must be nonsingular; " + hint):
                 parts.append(factorize(f, assume_a=assume_a))
     dt = as_float_dtype(k.xp, k.dtype)
@@ -394,7 +410,7 @@ def _inv_kronecker(k: Kronecker) -> AbstractLinearOperator:
     hint = "use pinv for a pseudo-inverse"
     _require_nonsingular_factors(k, "inv", hint)
     out = []
-    for i, f in enumerate(k.factors):
+    for i, f in enumerate(_work_factors(k)):
         with _factor(k, i, "inv", "every factor must be nonsingular; " + hint):
             out.append(inv(f))
     return Kronecker(tuple(out))
@@ -415,7 +431,7 @@ def _slogdet_kronecker(k: Kronecker) -> tuple[Array, Array]:
         return xp.asarray(0.0, dtype=dt, device=k.device), xp.asarray(
             -math.inf, dtype=real_dtype(xp, dt), device=k.device
         )
-    parts = [slogdet(f) for f in k.factors]
+    parts = [slogdet(f) for f in _work_factors(k)]
     return _combine_slogdets(xp, parts, [f.shape[0] for f in k.factors])
 
 
@@ -430,7 +446,7 @@ def _eigh_kronecker(k: Kronecker) -> tuple[Array, AbstractLinearOperator]:
     if not _square_factors(k):  # a square product of non-square factors: no factor identity
         return eigh.dispatch(AbstractLinearOperator)(k)
     ws, vs = [], []
-    for i, f in enumerate(k.factors):
+    for i, f in enumerate(_work_factors(k)):
         with _factor(k, i, "eigh", "eigh needs Hermitian factors; use eigvals"):
             w, v = eigh(f)
         ws.append(w)
@@ -444,7 +460,7 @@ def _eigvalsh_kronecker(k: Kronecker) -> Array:
     if not _square_factors(k):  # a square product of non-square factors: no factor identity
         return eigvalsh.dispatch(AbstractLinearOperator)(k)
     ws = []
-    for i, f in enumerate(k.factors):
+    for i, f in enumerate(_work_factors(k)):
         with _factor(k, i, "eigvalsh", "eigvalsh needs Hermitian factors; use eigvals"):
             ws.append(eigvalsh(f))
     return k.xp.sort(kron_vectors(k.xp, ws))
@@ -455,7 +471,7 @@ def _eig_kronecker(k: Kronecker) -> tuple[Array, AbstractLinearOperator]:
     """``(A⊗B)(U⊗V) = (U⊗V)(Λ⊗M)``: products of factor eigenpairs, Kronecker order."""
     if not _square_factors(k):  # a square product of non-square factors: no factor identity
         return eig.dispatch(AbstractLinearOperator)(k)
-    pairs = [eig(f) for f in k.factors]
+    pairs = [eig(f) for f in _work_factors(k)]
     return kron_vectors(k.xp, [w for w, _ in pairs]), Kronecker(tuple(v for _, v in pairs))
 
 
@@ -464,7 +480,7 @@ def _eigvals_kronecker(k: Kronecker) -> Array:
     """Products ``λᵢμⱼ…`` of factor eigenvalues, Kronecker order: ``Σ O(nᵢ³) + O(N)``."""
     if not _square_factors(k):  # a square product of non-square factors: no factor identity
         return eigvals.dispatch(AbstractLinearOperator)(k)
-    return kron_vectors(k.xp, [eigvals(f) for f in k.factors])
+    return kron_vectors(k.xp, [eigvals(f) for f in _work_factors(k)])
 
 
 @svd.register
@@ -474,7 +490,7 @@ def _svd_kronecker(k: Kronecker) -> tuple[AbstractLinearOperator, Array, Abstrac
     ``r = Π min(mᵢ, nᵢ)`` triplets in the Kronecker order; the other
     ``min(M, N) − r`` singular values are zero.
     """
-    parts = [svd(f) for f in k.factors]
+    parts = [svd(f) for f in _work_factors(k)]
     u = Kronecker(tuple(p[0] for p in parts))
     s = kron_vectors(k.xp, [p[1] for p in parts])
     vh = Kronecker(tuple(p[2] for p in parts))
@@ -489,7 +505,7 @@ def _cholesky_kronecker(k: Kronecker) -> AbstractLinearOperator:
     """
     _require_nonsingular_factors(k, "cholesky", "it is not positive definite")
     out, negated = [], 0
-    for i, f in enumerate(k.factors):
+    for i, f in enumerate(_work_factors(k)):
         with _factor(k, i, "cholesky", "the Kronecker product is not positive definite"):
             try:
                 out.append(cholesky(f))
@@ -515,7 +531,7 @@ def _diagonal_by_index(k: Kronecker) -> Array:
 def _diagonal_kronecker(k: Kronecker) -> Array:
     """``diag(A⊗B) = diag(A)⊗diag(B)`` for square factors (O(N)); index arithmetic otherwise."""
     if _square_factors(k):
-        return kron_vectors(k.xp, [diagonal(f) for f in k.factors])
+        return kron_vectors(k.xp, [diagonal(f) for f in _factors_at(k, k.dtype)])
     return _diagonal_by_index(k)
 
 
@@ -527,7 +543,7 @@ def _trace_kronecker(k: Kronecker) -> Array:
     """
     if _square_factors(k):
         out = None
-        for f in k.factors:
+        for f in _factors_at(k, k.dtype):
             t = trace(f)
             out = t if out is None else _mul(k.xp, out, t)
         return out
@@ -547,7 +563,7 @@ def _norm_kronecker(k: Kronecker, ord: Any) -> Array:
     if ord == -2 and math.prod(min(f.shape) for f in k.factors) < min(k.shape):
         return xp.asarray(0.0, dtype=real_dtype(xp, as_float_dtype(xp, k.dtype)), device=k.device)
     out = None
-    for f in k.factors:
+    for f in _work_factors(k):
         v = norm(f, ord)
         out = v if out is None else _mul(xp, out, v)
     return out
@@ -561,7 +577,7 @@ def _matrix_power_kronecker(k: Kronecker, n: int) -> AbstractLinearOperator:
             _require_nonsingular_factors(k, "matrix_power", "a negative power needs an inverse")
         return matrix_power.dispatch(AbstractLinearOperator)(k, n)
     out = []
-    for i, f in enumerate(k.factors):
+    for i, f in enumerate(_work_factors(k) if n < 0 else _factors_at(k, k.dtype)):
         with _factor(k, i, "matrix_power", "a negative power needs nonsingular factors"):
             out.append(matrix_power(f, n))
     return Kronecker(tuple(out))
@@ -595,6 +611,8 @@ def _mixed_product(a: Kronecker, b: Kronecker) -> AbstractLinearOperator | None:
     kron(D, E)`` works when ``D`` matches ``A⊗B``).  No common split: ``None``
     (the product stays lazy).
     """
+    if 0 in a.col_dims or 0 in b.row_dims:
+        return None  # empty inner dimensions: no meaningful grouping
     cuts = _groups(a.col_dims, b.row_dims)
     if len(cuts) < 2 and (len(a.factors) > 1 or len(b.factors) > 1):
         return None  # no split: composing the groups would recurse

@@ -86,6 +86,7 @@ class Sparse(AbstractLinearOperator):
 # ---- linear algebra -------------------------------------------------------------
 # Registered here, after the class; imported late to keep linalg free of operators.
 from .._errors import LinAlgError  # noqa: E402
+from .._operator import astype, negate  # noqa: E402
 from ..linalg import (  # noqa: E402
     cholesky,
     diagonal,
@@ -133,14 +134,11 @@ class SparseLUFactorization(Factorization):
 
     def slogdet(self) -> tuple[Array, Array]:
         # det = det(Pr)·det(Pc)·Π diag(U) (L has a unit diagonal)
+        from ..linalg._factorization import slogdet_from_pivots
+
         d = self._lu.U.diagonal()
-        absd = np.abs(d)
-        sign = (
-            np.prod(d / np.where(absd == 0, 1, absd))
-            * _perm_sign(self._lu.perm_r)
-            * _perm_sign(self._lu.perm_c)
-        )
-        return np.asarray(sign, dtype=self.dtype), np.asarray(np.sum(np.log(absd)))
+        perm = _perm_sign(self._lu.perm_r) * _perm_sign(self._lu.perm_c)
+        return slogdet_from_pivots(NUMPY, d, perm)
 
 
 def _perm_sign(p: np.ndarray) -> float:
@@ -152,6 +150,16 @@ def _perm_sign(p: np.ndarray) -> float:
             p[i], p[j] = p[j], p[i]
             sign = -sign
     return sign
+
+
+@astype.register
+def _astype_sparse(a: Sparse, dtype: Any) -> AbstractLinearOperator:
+    return a if a.dtype == dtype else Sparse(a.matrix.astype(dtype), a.tags_)
+
+
+@negate.register
+def _negate_sparse(a: Sparse) -> AbstractLinearOperator:
+    return Sparse(-a.matrix, a.tags_ - {"positive_definite"})
 
 
 def _dense(a: Sparse) -> Dense:
