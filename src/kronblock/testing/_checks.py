@@ -147,6 +147,8 @@ def check_dense(op: AbstractLinearOperator, dense: np.ndarray, rtol: float, seed
     assert_close(op[int(rows[0]), :], dense[rows[0], :], rtol, "row A[i, :]")
     assert_close(op[:, int(cols[0])], dense[:, cols[0]], rtol, "column A[:, j]")
     assert_close(op[int(rows[1]), int(cols[1])], dense[rows[1], cols[1]], rtol, "entry A[i, j]")
+    assert_close(op[-1, -n], dense[-1, -n], rtol, "entry A[-1, -n]")
+    assert_close(op[rows - m, :], dense[rows - m, :], rtol, "rows by negative indices")
 
 
 def check_solve(op: AbstractLinearOperator, dense: np.ndarray, rtol: float, seed: int = 0) -> None:
@@ -283,6 +285,7 @@ def check_svd(op: AbstractLinearOperator, dense: np.ndarray, rtol: float, seed: 
     ud, sn, vhd = _np(u.to_dense()), _np(s), _np(vh.to_dense())
     assert_close((ud * sn) @ vhd, dense, rtol, "svd: U diag(s) Vh")
     assert_close(ud.conj().T @ ud, np.eye(ud.shape[1]), rtol, "svd: UᴴU = I")
+    assert_close(vhd @ vhd.conj().T, np.eye(vhd.shape[0]), rtol, "svd: Vh Vhᴴ = I")
     assert_close(la.svdvals(op), np.linalg.svd(dense, compute_uv=False), rtol, "svdvals")
     assert_close(la.pinv(op).to_dense(), _numpy_pinv(dense), 4 * rtol, "pinv")
     b = _rand(
