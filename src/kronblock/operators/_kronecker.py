@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, final
@@ -57,9 +57,10 @@ from ..linalg import (
     trace,
 )
 from ..linalg._factorization import Factorization
-from ._dense import Dense, Diagonal, Identity, aslinearoperator
+from ._dense import aslinearoperator
+from ._kron_matmul import apply_general, apply_modes, kron_matmat
 
-__all__ = ["Kronecker", "KroneckerFactorization", "kron", "kron_vectors", "mode_order"]
+__all__ = ["Kronecker", "KroneckerFactorization", "kron", "kron_vectors"]
 
 
 @final
@@ -115,7 +116,7 @@ class Kronecker(Composite):
 
     def _matmat(self, x: Array) -> Array:
         # x's namespace: the operator's, or any for a neutral (all-identity) product
-        return apply_modes(namespace_of(x), self.factors, x, _apply_factor)
+        return kron_matmat(namespace_of(x), self.factors, x)
 
     def _adjoint(self) -> AbstractLinearOperator:
         return Kronecker(tuple(f.H for f in self.factors))
@@ -190,86 +191,7 @@ def kron(*factors: Any) -> Kronecker:
     return Kronecker(tuple(factors))
 
 
-# ---- the mode products ---------------------------------------------------------
-def mode_order(shapes: Sequence[tuple[int, int]], skip: Sequence[bool]) -> list[int]:
-    """The order to apply factors in, minimising flops.
-
-    Applying factor ``i`` to an intermediate of size ``S`` costs ``2·S·mᵢ`` and
-    leaves size ``S·mᵢ/nᵢ``.  An exchange argument shows ``i`` should come
-    before ``j`` iff ``1/mᵢ − 1/nᵢ > 1/mⱼ − 1/nⱼ``: shrinking factors first,
-    growing ones last.  Skipped (identity) factors cost nothing and are left out.
-    """
-    keyed = [
-        (-(1.0 / m - 1.0 / n) if m and n else 0.0, i)
-        for i, (m, n) in enumerate(shapes)
-        if not skip[i]
-    ]
-    return [i for _, i in sorted(keyed)]
-
-
-ModeFn = Callable[[Namespace, Any, Array], Array]
-
-
-def apply_modes(
-    xp: Namespace,
-    factors: Sequence[Any],
-    x: Array,
-    fn: ModeFn,
-    shapes: Sequence[tuple[int, int]] | None = None,
-) -> Array:
-    """Apply ``fn(factor, X3)`` along every mode of ``x``.
-
-    ``x`` has shape ``(N, k)`` with ``N = Πnᵢ``; it is viewed as
-    ``(n₁, …, n_K, k)``.  For factor ``i``, ``X3`` is the current intermediate
-    reshaped to ``(left, nᵢ, right)`` (``left`` = product of the dimensions
-    before ``i``, ``right`` = those after times ``k``), and ``fn`` returns
-    ``(left, mᵢ, right)``.  Reshapes are views; only ``fn`` allocates.
-    """
-    shapes = [f.shape for f in factors] if shapes is None else list(shapes)
-    k = x.shape[1]
-    dims = [n for _, n in shapes]
-    skip = [isinstance(f, Identity) for f in factors]
-    if all(skip):
-        return xp.asarray(x, copy=True)  # I⊗…⊗I: a fresh array, never the caller's
-    for i in mode_order(shapes, skip):
-        m, n = shapes[i]
-        left = math.prod(dims[:i])
-        right = math.prod(dims[i + 1 :]) * k
-        x3 = xp.reshape(x, (left, n, right))
-        x = fn(xp, factors[i], x3)
-        dims[i] = m
-    return xp.reshape(x, (math.prod(dims), k))
-
-
-def _apply_factor(xp: Namespace, f: AbstractLinearOperator, x3: Array) -> Array:
-    """``(left, n, right) → (left, m, right)``: apply factor ``f`` along the middle axis."""
-    left, _, right = x3.shape
-    m = f.shape[0]
-    if isinstance(f, Dense):
-        a = f.array if f.array.dtype == x3.dtype else xp.astype(f.array, x3.dtype)
-        if left == 1:  # one GEMM: (m, n) @ (n, right)
-            return xp.reshape(a @ x3[0, ...], (1, m, right))
-        if right == 1:  # one GEMM: (left, n) @ (n, m)
-            return xp.reshape(x3[..., 0] @ xp.matrix_transpose(a), (left, m, 1))
-        # batched over `left`; an explicit broadcast keeps NumPy on its BLAS path
-        # (a bare 2-D @ 3-D matmul there falls back to a slow loop)
-        return xp.matmul(xp.broadcast_to(a, (left, m, a.shape[1])), x3)
-    if isinstance(f, Diagonal):
-        d = f.diagonal if f.diagonal.dtype == x3.dtype else xp.astype(f.diagonal, x3.dtype)
-        return d[None, :, None] * x3
-    return _apply_general(xp, f._matmat, x3, m)
-
-
-def _apply_general(xp: Namespace, matmat: Callable[[Array], Array], x3: Array, m: int) -> Array:
-    # Any operator along the middle axis: bring it to the front (one copy), apply, move back.
-    left, n, right = x3.shape
-    if left == 1:
-        return xp.reshape(matmat(x3[0, ...]), (1, m, right))
-    x2 = xp.reshape(xp.permute_dims(x3, (1, 0, 2)), (n, left * right))
-    y2 = matmat(x2)
-    return xp.permute_dims(xp.reshape(y2, (m, left, right)), (1, 0, 2))
-
-
+# ---- vectors in the Kronecker order ----------------------------------------------------
 def kron_vectors(xp: Namespace, vectors: Sequence[Array]) -> Array:
     """``kron(v₁, v₂, …)`` of 1-D arrays: the Kronecker order, length ``Π len(vᵢ)``."""
     out = vectors[0]
@@ -338,7 +260,7 @@ class KroneckerFactorization(Factorization):
         shapes = [(d, d) for d in self.dims]
 
         def fn(xp_: Namespace, part: Factorization, x3: Array) -> Array:
-            return _apply_general(xp_, lambda x2: part._solve(x2, adjoint), x3, part.n)
+            return apply_general(xp_, lambda x2: part._solve(x2, adjoint), x3, part.n)
 
         return apply_modes(xp, self.parts, b, fn, shapes)
 

@@ -1,0 +1,324 @@
+"""The Kronecker matmul kernel: ``(A₁ ⊗ … ⊗ A_K) @ X`` without forming the product.
+
+The right-hand side ``X`` of shape ``(N, k)`` is viewed as the tensor
+``(n₁, …, n_K, k)`` and every factor is applied along its own axis
+(``vec``-trick, row-major): the *mode product*.  For factor ``i`` the current
+intermediate is viewed, without copying, as ``(left, nᵢ, right)`` and becomes
+``(left, mᵢ, right)``:
+
+- ``left == 1``: one GEMM ``Aᵢ (nᵢ × right)``;
+- ``right == 1``: one GEMM ``X (left × nᵢ) · Aᵢᵀ``;
+- otherwise: one batched GEMM over ``left`` (``Aᵢ`` broadcast, no transposed copy
+  of the intermediate).
+
+Three decisions make it fast, each a small readable function below:
+
+1. **Order** (:func:`mode_order`): factors that shrink the intermediate go first
+   (exchange argument on the flop count).
+2. **Merging** (:func:`merge_plan`): runs of adjacent small square dense factors
+   are merged into one dense factor (their Kronecker product) when the cost model
+   says fewer, larger GEMMs and fewer passes over the N-vector beat the extra
+   flops (``kron(4×4, …, 4×4)`` with eight factors runs as four 16×16 passes).
+3. **Buffers** (NumPy): every pass writes into one of at most two work buffers
+   with ``out=``, the last into the result, so a product allocates the result
+   and one work buffer of the largest intermediate instead of one fresh array
+   per factor (fresh pages cost as much as a pass).  Other libraries take the
+   array-API path, which allocates per pass (PyTorch's caching allocator makes
+   that cheap).
+
+Memory: the result plus at most two work buffers of the largest intermediate:
+O(N·k), never ``M × N``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._array_api import Array, Namespace, is_numpy_namespace
+from .._operator import AbstractLinearOperator
+from ._dense import Dense, Diagonal, Identity
+
+__all__ = ["apply_general", "apply_modes", "kron_matmat", "merge_plan", "mode_order"]
+
+# ---- the cost model ------------------------------------------------------------------------
+#: Modelled machine for merge decisions (orders of magnitude of a laptop/server core pair;
+#: only ratios between candidate plans matter).
+GEMM_RATE = 50e9  # flop/s of a large GEMM
+BANDWIDTH = 10e9  # bytes/s of a pass over an intermediate that does not fit in cache
+PASS_OVERHEAD = 4e-6  # s of Python and dispatch per pass
+CALL_OVERHEAD = 1e-7  # s per small GEMM inside a batched matmul
+MAX_MERGED = 256  # a merged factor is at most MAX_MERGED × MAX_MERGED
+MAX_MERGE_INPUT = 64  # only factors up to this size are merge candidates
+
+
+def gemm_efficiency(q: int) -> float:
+    """Fraction of the GEMM rate reached with inner dimension ``q`` (saturating)."""
+    return q / (q + 16.0)
+
+
+def pass_time(size: int, q: int, left: int, itemsize: int) -> float:
+    """Modelled seconds of one pass of a ``q × q`` factor over an intermediate of ``size``.
+
+    ``max(flops / rate, bytes / bandwidth)`` plus the overheads of the pass and
+    of its ``left`` batched GEMM calls.
+    """
+    flops = 2.0 * size * q
+    compute = flops / (GEMM_RATE * gemm_efficiency(q))
+    memory = 2.0 * size * itemsize / BANDWIDTH
+    return max(compute, memory) + PASS_OVERHEAD + CALL_OVERHEAD * left
+
+
+def merge_plan(
+    shapes: Sequence[tuple[int, int]], mergeable: Sequence[bool], k: int, itemsize: int
+) -> list[tuple[int, int]]:
+    """Contiguous groups ``[start, stop)`` of factors, each applied as one pass.
+
+    Only runs of adjacent *mergeable* factors (dense, square, at most
+    ``MAX_MERGE_INPUT``) are grouped, into merged sizes of at most
+    ``MAX_MERGED``; a dynamic program over each run minimises the summed
+    :func:`pass_time` (passes of square factors keep the intermediate size
+    ``N·k``, so each group's cost is independent of the others).  Forming a
+    merged factor costs ``q²`` writes, included.
+    """
+    size = math.prod(n for _, n in shapes) * k
+    groups: list[tuple[int, int]] = []
+    i = 0
+    while i < len(shapes):
+        if not mergeable[i]:
+            groups.append((i, i + 1))
+            i += 1
+            continue
+        j = i
+        while j < len(shapes) and mergeable[j]:
+            j += 1
+        groups.extend(_best_partition(shapes, i, j, size, itemsize))
+        i = j
+    return groups
+
+
+def _best_partition(
+    shapes: Sequence[tuple[int, int]], lo: int, hi: int, size: int, itemsize: int
+) -> list[tuple[int, int]]:
+    best: list[float] = [0.0] + [math.inf] * (hi - lo)
+    prev = [0] * (hi - lo + 1)
+    for end in range(lo + 1, hi + 1):
+        q = 1
+        for start in range(end - 1, lo - 1, -1):
+            q *= shapes[start][1]
+            if q > MAX_MERGED and start < end - 1:
+                break
+            left = math.prod(n for _, n in shapes[:start])
+            cost = pass_time(size, q, left, itemsize)
+            if end - start > 1:
+                cost += q * q * itemsize / BANDWIDTH + PASS_OVERHEAD
+            if best[start - lo] + cost < best[end - lo]:
+                best[end - lo] = best[start - lo] + cost
+                prev[end - lo] = start
+    out = []
+    end = hi
+    while end > lo:
+        start = prev[end - lo]
+        out.append((start, end))
+        end = start
+    return out[::-1]
+
+
+def mode_order(shapes: Sequence[tuple[int, int]], skip: Sequence[bool]) -> list[int]:
+    """The order to apply factors in, minimising flops.
+
+    Applying factor ``i`` to an intermediate of size ``S`` costs ``2·S·mᵢ`` and
+    leaves size ``S·mᵢ/nᵢ``.  An exchange argument shows ``i`` should come
+    before ``j`` iff ``1/mᵢ − 1/nᵢ > 1/mⱼ − 1/nⱼ``: shrinking factors first,
+    growing ones last.  Skipped (identity) factors cost nothing and are left out.
+    """
+    keyed = [
+        (-(1.0 / m - 1.0 / n) if m and n else 0.0, i)
+        for i, (m, n) in enumerate(shapes)
+        if not skip[i]
+    ]
+    return [i for _, i in sorted(keyed)]
+
+
+# ---- the plan ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    """One pass: factor ``factor`` along the middle axis of ``(left, n, right)``."""
+
+    factor: AbstractLinearOperator
+    left: int
+    n: int
+    m: int
+    right: int
+
+    @property
+    def size_out(self) -> int:
+        return self.left * self.m * self.right
+
+
+def _merge(
+    xp: Namespace, factors: Sequence[AbstractLinearOperator], dtype: Any
+) -> AbstractLinearOperator:
+    # the Kronecker product of a few small factors, formed in the working dtype
+    if len(factors) == 1:
+        return factors[0]
+    out = xp.astype(factors[0].to_dense(), dtype)
+    for f in factors[1:]:
+        a = xp.astype(f.to_dense(), dtype)
+        m1, n1 = out.shape
+        m2, n2 = a.shape
+        out = xp.reshape(out[:, None, :, None] * a[None, :, None, :], (m1 * m2, n1 * n2))
+    return Dense(out)
+
+
+def plan(
+    xp: Namespace, factors: Sequence[AbstractLinearOperator], k: int, dtype: Any
+) -> list[Step]:
+    """Merge, order and lay out the passes of ``kron(*factors) @ X`` (``k`` columns, ``dtype``)."""
+    itemsize = _itemsize(dtype)
+    shapes = [f.shape for f in factors]
+    mergeable = [
+        isinstance(f, Dense) and f.shape[0] == f.shape[1] <= MAX_MERGE_INPUT for f in factors
+    ]
+    groups = merge_plan(shapes, mergeable, k, itemsize)
+    merged = [_merge(xp, factors[a:b], dtype) for a, b in groups]
+    mshapes = [f.shape for f in merged]
+    dims = [n for _, n in mshapes]
+    steps = []
+    for i in mode_order(mshapes, [isinstance(f, Identity) for f in merged]):
+        m, n = mshapes[i]
+        left = math.prod(dims[:i])
+        right = math.prod(dims[i + 1 :]) * k
+        steps.append(Step(merged[i], left, n, m, right))
+        dims[i] = m
+    return steps
+
+
+# ---- execution -----------------------------------------------------------------------------------
+def kron_matmat(xp: Namespace, factors: Sequence[AbstractLinearOperator], x: Array) -> Array:
+    """``kron(*factors) @ x`` for ``x`` of shape ``(N, k)``: shape ``(M, k)``."""
+    n_cols = x.shape[1]
+    m_total = math.prod(f.shape[0] for f in factors)
+    steps = plan(xp, factors, n_cols, x.dtype)
+    if not steps:  # I⊗…⊗I: a fresh array, never the caller's
+        return xp.asarray(x, copy=True)
+    if is_numpy_namespace(xp) and isinstance(x, np.ndarray) and _numpy_ready(steps):
+        return _run_numpy(steps, x, m_total, n_cols)
+    y = x
+    for s in steps:
+        y = _apply_step(xp, s, xp.reshape(y, (s.left, s.n, s.right)))
+    return xp.reshape(y, (m_total, n_cols))
+
+
+def _itemsize(dtype: Any) -> int:
+    from .._operator import _itemsize as itemsize_of
+
+    return itemsize_of(None, dtype)
+
+
+def _numpy_ready(steps: Sequence[Step]) -> bool:
+    return all(
+        (isinstance(s.factor, Dense) and isinstance(s.factor.array, np.ndarray))
+        or (isinstance(s.factor, Diagonal) and isinstance(s.factor.diagonal, np.ndarray))
+        for s in steps
+    )
+
+
+def _run_numpy(steps: Sequence[Step], x: np.ndarray, m_total: int, n_cols: int) -> np.ndarray:
+    """Every pass writes into preallocated buffers (``out=``): the result and ≤ 2 work buffers.
+
+    Buffers alternate backwards from the last pass, which writes the result;
+    a pass whose output would not fit the result's buffer uses a second work
+    buffer.  The input is only read.
+    """
+    out = np.empty(m_total * n_cols, dtype=x.dtype)
+    targets: list[int] = []  # 0: result, 1: work, 2: second work
+    for j in range(len(steps)):
+        back = len(steps) - 1 - j
+        t = 0 if back % 2 == 0 else 1
+        if t == 0 and steps[j].size_out > out.size:
+            t = 2
+        targets.append(t)
+    sizes = [0, 0, 0]
+    for s, t in zip(steps, targets):
+        sizes[t] = max(sizes[t], s.size_out)
+    bufs = [out] + [np.empty(sizes[t], dtype=x.dtype) if sizes[t] else out for t in (1, 2)]
+    cur = x
+    for s, t in zip(steps, targets):
+        x3 = cur.reshape(s.left, s.n, s.right)
+        o = bufs[t][: s.size_out].reshape(s.left, s.m, s.right)
+        _numpy_step(s, x3, o)
+        cur = o
+    return out.reshape(m_total, n_cols)
+
+
+def _numpy_step(s: Step, x3: np.ndarray, o: np.ndarray) -> None:
+    f = s.factor
+    if isinstance(f, Diagonal):
+        d = f.diagonal if f.diagonal.dtype == x3.dtype else f.diagonal.astype(x3.dtype)
+        np.multiply(d[None, :, None], x3, out=o)
+        return
+    a = f.array if f.array.dtype == x3.dtype else f.array.astype(x3.dtype)  # type: ignore[attr-defined]
+    if s.left == 1:  # one GEMM: (m, n) @ (n, right)
+        np.matmul(a, x3[0], out=o[0])
+    elif s.right == 1:  # one GEMM: (left, n) @ (n, m)
+        np.matmul(x3[:, :, 0], a.T, out=o[:, :, 0])
+    else:  # batched over `left`; the explicit broadcast keeps NumPy on its BLAS path
+        np.matmul(np.broadcast_to(a, (s.left, s.m, s.n)), x3, out=o)
+
+
+def _apply_step(xp: Namespace, s: Step, x3: Array) -> Array:
+    """``(left, n, right) → (left, m, right)`` on any array-API library."""
+    f = s.factor
+    if isinstance(f, Dense):
+        a = f.array if f.array.dtype == x3.dtype else xp.astype(f.array, x3.dtype)
+        if s.left == 1:
+            return xp.reshape(a @ x3[0, ...], (1, s.m, s.right))
+        if s.right == 1:
+            return xp.reshape(x3[..., 0] @ xp.matrix_transpose(a), (s.left, s.m, 1))
+        return xp.matmul(xp.broadcast_to(a, (s.left, s.m, s.n)), x3)
+    if isinstance(f, Diagonal):
+        d = f.diagonal if f.diagonal.dtype == x3.dtype else xp.astype(f.diagonal, x3.dtype)
+        return d[None, :, None] * x3
+    return apply_general(xp, f._matmat, x3, s.m)
+
+
+def apply_general(xp: Namespace, matmat: Callable[[Array], Array], x3: Array, m: int) -> Array:
+    """Any operator along the middle axis: to the front (one copy), apply, move back."""
+    left, n, right = x3.shape
+    if left == 1:
+        return xp.reshape(matmat(x3[0, ...]), (1, m, right))
+    x2 = xp.reshape(xp.permute_dims(x3, (1, 0, 2)), (n, left * right))
+    y2 = matmat(x2)
+    return xp.permute_dims(xp.reshape(y2, (m, left, right)), (1, 0, 2))
+
+
+ModeFn = Callable[[Namespace, Any, Array], Array]
+
+
+def apply_modes(
+    xp: Namespace,
+    parts: Sequence[Any],
+    x: Array,
+    fn: ModeFn,
+    shapes: Sequence[tuple[int, int]],
+) -> Array:
+    """Apply ``fn(xp, part, X3)`` along every mode of ``x`` (no merging; any parts).
+
+    Used for what is not a plain product (the factor solves of a
+    factorization).  ``X3`` is the intermediate viewed as ``(left, nᵢ, right)``;
+    ``fn`` returns ``(left, mᵢ, right)``.
+    """
+    k = x.shape[1]
+    dims = [n for _, n in shapes]
+    for i in mode_order(shapes, [False] * len(shapes)):
+        m, n = shapes[i]
+        left = math.prod(dims[:i])
+        right = math.prod(dims[i + 1 :]) * k
+        x = fn(xp, parts[i], xp.reshape(x, (left, n, right)))
+        dims[i] = m
+    return xp.reshape(x, (math.prod(dims), k))

@@ -1,0 +1,95 @@
+"""The Kronecker matmul kernel: plan (order, merges, buffers) and its results against dense."""
+
+from __future__ import annotations
+
+from functools import reduce
+from typing import Any
+
+import numpy as np
+import pytest
+
+import kronblock as kb
+from conftest import from_numpy, to_numpy
+from kronblock.operators import _kron_matmul as km
+
+
+def test_mode_order_puts_shrinking_factors_first() -> None:
+    shapes = [(90, 70), (10, 100), (80, 80), (100, 50)]
+    order = km.mode_order(shapes, [False] * 4)
+    keys = [1 / shapes[i][0] - 1 / shapes[i][1] for i in order]
+    assert keys == sorted(keys, reverse=True)
+    assert order[0] == 1 and order[-1] == 3  # the most shrinking first, the most growing last
+
+
+def _flops(shapes: list[tuple[int, int]], order: list[int]) -> float:
+    size, total = float(np.prod([n for _, n in shapes])), 0.0
+    for i in order:
+        m, n = shapes[i]
+        total += 2 * size * m
+        size = size * m / n
+    return total
+
+
+def test_mode_order_is_flop_optimal_by_brute_force() -> None:
+    import itertools
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        shapes = [tuple(int(v) for v in rng.integers(2, 30, 2)) for _ in range(4)]
+        best = min(_flops(shapes, list(p)) for p in itertools.permutations(range(4)))
+        assert _flops(shapes, km.mode_order(shapes, [False] * 4)) == pytest.approx(best)
+
+
+def test_identity_factors_are_skipped() -> None:
+    assert km.mode_order([(3, 3), (4, 4)], [True, False]) == [1]
+
+
+def test_small_square_factors_are_merged_and_large_ones_are_not() -> None:
+    groups = km.merge_plan([(4, 4)] * 8, [True] * 8, 1, 8)
+    assert len(groups) < 8 and groups[0][0] == 0 and groups[-1][1] == 8
+    assert all(b > a for a, b in groups)
+    assert km.merge_plan([(100, 100)] * 3, [False] * 3, 1, 8) == [(0, 1), (1, 2), (2, 3)]
+    # merged factors stay small
+    assert all(4 ** (b - a) <= km.MAX_MERGED for a, b in groups)
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [[(4, 4)] * 5, [(3, 3), (2, 2), (5, 5), (2, 2)], [(2, 3), (4, 4), (3, 2)], [(1, 5), (5, 1)]],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_merged_plans_match_dense(xp: Any, shapes: list[tuple[int, int]], dtype: Any) -> None:
+    rng = np.random.default_rng(1)
+    fs = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    k = kb.kron(*[from_numpy(xp, f) for f in fs])
+    dense = reduce(np.kron, [f.astype(np.complex128) for f in fs])
+    if shapes[0] == (4, 4):  # the case must exercise a merged pass
+        assert len(km.plan(k.xp, k.factors, 1, k.dtype)) < len(shapes)
+    for cols in (None, 3):
+        shape = (k.shape[1],) if cols is None else (k.shape[1], cols)
+        x = rng.standard_normal(shape).astype(dtype)
+        y = to_numpy(k @ from_numpy(xp, x))
+        tol = 1e-4 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(y, dense @ x, rtol=tol, atol=tol * np.abs(dense).max())
+        assert y.dtype == dtype
+
+
+def test_numpy_path_uses_at_most_two_work_buffers_and_never_writes_the_input() -> None:
+    rng = np.random.default_rng(2)
+    fs = [rng.standard_normal((6, 6)) for _ in range(5)]
+    k = kb.kron(*fs)
+    x = rng.standard_normal(k.shape[1])
+    before = x.copy()
+    y = k @ x
+    np.testing.assert_array_equal(x, before)
+    assert not np.shares_memory(x, y)
+    steps = km.plan(k.xp, k.factors, 1, x.dtype)
+    assert 1 <= len(steps) <= 5
+
+
+def test_diagonal_and_identity_factors_on_the_numpy_path() -> None:
+    rng = np.random.default_rng(3)
+    a, d = rng.standard_normal((3, 3)), rng.standard_normal(4)
+    k = kb.kron(a, kb.diag(d), kb.identity(2))
+    x = rng.standard_normal((24, 2))
+    np.testing.assert_allclose(k @ x, np.kron(np.kron(a, np.diag(d)), np.eye(2)) @ x, rtol=1e-13)
