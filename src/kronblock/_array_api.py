@@ -7,6 +7,7 @@ way in every library (device, laziness, conversion to NumPy on the host).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import array_api_compat
@@ -32,9 +33,10 @@ Namespace = Any
 NUMPY = array_api_compat.array_namespace(np.empty(0))
 
 
+@functools.lru_cache(maxsize=64)
 def library_name(xp: Namespace) -> str:
     """Return a short, readable name of the library behind namespace ``xp``."""
-    name = getattr(xp, "__name__", repr(xp))
+    name = getattr(xp, "__name__", None) or repr(xp)
     for prefix in ("array_api_compat.", "array_api_strict"):
         if name.startswith(prefix):
             return name[len("array_api_compat.") :] if prefix.endswith(".") else "array_api_strict"
@@ -52,6 +54,8 @@ def namespace_of(*arrays: Array, where: str = "kronblock") -> Namespace:
         If the arrays come from different libraries (the message names both) or
         an argument is not an array at all.
     """
+    if len(arrays) == 1 and type(arrays[0]) is np.ndarray:  # the common case, quickly
+        return NUMPY
     found: Namespace | None = None
     found_from: Any = None
     for a in arrays:

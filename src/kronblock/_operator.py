@@ -493,21 +493,28 @@ class Composite(AbstractLinearOperator):
     def parts(self) -> tuple[AbstractLinearOperator, ...]:
         """The operators this one is made of."""
 
+    def _settle(self) -> None:
+        """Work out library, dtype, device and neutrality once (the parts are immutable)."""
+        parts = self.parts
+        xp = common_namespace(parts, type(self).__name__)
+        meta = (xp, common_dtype(parts, xp), common_device(parts), all(p.is_neutral for p in parts))
+        object.__setattr__(self, "_meta", meta)
+
     @property
     def xp(self) -> Namespace:
-        return common_namespace(self.parts, type(self).__name__)
+        return self._meta[0]  # type: ignore[attr-defined]
 
     @property
     def dtype(self) -> Any:
-        return common_dtype(self.parts, self.xp)
+        return self._meta[1]  # type: ignore[attr-defined]
 
     @property
     def device(self) -> Any:
-        return common_device(self.parts)
+        return self._meta[2]  # type: ignore[attr-defined]
 
     @property
     def is_neutral(self) -> bool:
-        return all(p.is_neutral for p in self.parts)
+        return bool(self._meta[3])  # type: ignore[attr-defined]
 
     def _adopt(self, xp: Namespace, dtype: Any, device: Any) -> AbstractLinearOperator:
         return type(self)(tuple(p._adopt(xp, dtype, device) for p in self.parts))  # type: ignore[call-arg]
@@ -530,6 +537,7 @@ class Sum(Composite):
         if len(shapes) != 1:
             raise ValueError(f"Sum: terms have different shapes {sorted(shapes)}")
         object.__setattr__(self, "terms", adopt_neutral(flat, "Sum"))
+        self._settle()
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -572,6 +580,7 @@ class Product(Composite):
                     f"{a.shape[1]} and {b.shape[0]} differ)"
                 )
         object.__setattr__(self, "factors", adopt_neutral(flat, "Product"))
+        self._settle()
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -42,10 +42,11 @@ class Dense(AbstractLinearOperator):
             raise ValueError(f"Dense: expected a 2-D array, got shape {tuple(self.array.shape)}")
         object.__setattr__(self, "tags_", check_tags(self.tags_))
         object.__setattr__(self, "_xp", xp)
+        object.__setattr__(self, "_shape", (int(self.array.shape[0]), int(self.array.shape[1])))
 
     @property
     def shape(self) -> tuple[int, int]:
-        return (int(self.array.shape[0]), int(self.array.shape[1]))
+        return self._shape  # type: ignore[attr-defined]
 
     @property
     def dtype(self) -> Any:

@@ -32,6 +32,7 @@ O(N·k), never ``M × N``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,13 @@ def pass_time(size: int, q: int, left: int, itemsize: int) -> float:
     compute = flops / (GEMM_RATE * gemm_efficiency(q))
     memory = 2.0 * size * itemsize / BANDWIDTH
     return max(compute, memory) + PASS_OVERHEAD + CALL_OVERHEAD * left
+
+
+@functools.lru_cache(maxsize=256)
+def _merge_plan_cached(
+    shapes: tuple[tuple[int, int], ...], mergeable: tuple[bool, ...], k: int, itemsize: int
+) -> tuple[tuple[int, int], ...]:
+    return tuple(merge_plan(shapes, mergeable, k, itemsize))
 
 
 def merge_plan(
@@ -184,7 +192,7 @@ def plan(
     mergeable = [
         isinstance(f, Dense) and f.shape[0] == f.shape[1] <= MAX_MERGE_INPUT for f in factors
     ]
-    groups = merge_plan(shapes, mergeable, k, itemsize)
+    groups = _merge_plan_cached(tuple(shapes), tuple(mergeable), k, itemsize)  # pure: memoised
     merged = [_merge(xp, factors[a:b], dtype) for a, b in groups]
     mshapes = [f.shape for f in merged]
     dims = [n for _, n in mshapes]

@@ -89,6 +89,7 @@ class Kronecker(Composite):
         if not flat:
             raise ValueError("kron: needs at least one factor")
         object.__setattr__(self, "factors", adopt_neutral(flat, "kron"))
+        self._settle()
 
     # ---- the interface ---------------------------------------------------
     @property
