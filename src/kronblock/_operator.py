@@ -326,6 +326,8 @@ class AbstractLinearOperator(abc.ABC):
         dtype = result_dtype(xp, self, x)
         if x.dtype != dtype:
             x = xp.astype(x, dtype)
+        if x.ndim == 1:  # the common case without closures
+            return self._matmat(x[:, None])[:, 0]
         x2, restore = as_columns(xp, x)
         return restore(self._matmat(x2))
 
@@ -390,7 +392,7 @@ def _itemsize(xp: Namespace, dtype: Any) -> int:
 
 def result_dtype(xp: Namespace, op: AbstractLinearOperator, x: Any) -> Any:
     """The dtype of ``op @ x``: the promotion of both (an untyped identity adopts ``x``'s)."""
-    if op.is_neutral:
+    if op.is_neutral or op.dtype == x.dtype:
         return x.dtype
     return promote(xp, op.dtype, x.dtype)
 

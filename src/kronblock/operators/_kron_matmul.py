@@ -207,18 +207,40 @@ def plan(
 
 
 # ---- execution -----------------------------------------------------------------------------------
-def kron_matmat(xp: Namespace, factors: Sequence[AbstractLinearOperator], x: Array) -> Array:
-    """``kron(*factors) @ x`` for ``x`` of shape ``(N, k)``: shape ``(M, k)``."""
+def kron_matmat(
+    xp: Namespace,
+    factors: Sequence[AbstractLinearOperator],
+    x: Array,
+    cache: dict[Any, Any] | None = None,
+) -> Array:
+    """``kron(*factors) @ x`` for ``x`` of shape ``(N, k)``: shape ``(M, k)``.
+
+    ``cache`` (the operator's own, optional) keeps the plan of each
+    ``(k, dtype, library)`` seen: the factors are immutable, so a plan stays
+    valid, and small products stop paying for planning on every call.
+    """
     n_cols = x.shape[1]
-    m_total = math.prod(f.shape[0] for f in factors)
-    steps = plan(xp, factors, n_cols, x.dtype)
-    if not steps:  # I⊗…⊗I: a fresh array, never the caller's
+    key = (n_cols, x.dtype, type(x))
+    program = cache.get(key) if cache is not None else None
+    if program is None:
+        m_total = math.prod(f.shape[0] for f in factors)
+        steps = plan(xp, factors, n_cols, x.dtype)
+        if steps and is_numpy_namespace(xp) and isinstance(x, np.ndarray) and _numpy_ready(steps):
+            program = NumpyProgram.build(steps, x.dtype, m_total, n_cols)
+        else:
+            program = (tuple(steps), m_total)
+        if cache is not None:
+            if len(cache) >= 8:
+                cache.clear()
+            cache[key] = program
+    if isinstance(program, NumpyProgram):
+        return program.run(x)
+    passes, m_total = program
+    if not passes:  # I⊗…⊗I: a fresh array, never the caller's
         return xp.asarray(x, copy=True)
-    if is_numpy_namespace(xp) and isinstance(x, np.ndarray) and _numpy_ready(steps):
-        return _run_numpy(steps, x, m_total, n_cols)
     y = x
-    for s in steps:
-        y = _apply_step(xp, s, xp.reshape(y, (s.left, s.n, s.right)))
+    for st in passes:
+        y = _apply_step(xp, st, xp.reshape(y, (st.left, st.n, st.right)))
     return xp.reshape(y, (m_total, n_cols))
 
 
@@ -236,47 +258,76 @@ def _numpy_ready(steps: Sequence[Step]) -> bool:
     )
 
 
-def _run_numpy(steps: Sequence[Step], x: np.ndarray, m_total: int, n_cols: int) -> np.ndarray:
-    """Every pass writes into preallocated buffers (``out=``): the result and ≤ 2 work buffers.
+@dataclass(frozen=True)
+class NumpyProgram:
+    """The passes of a NumPy product with their operands prepared and buffers laid out.
 
-    Buffers alternate backwards from the last pass, which writes the result;
-    a pass whose output would not fit the result's buffer uses a second work
-    buffer.  The input is only read.
+    Every pass writes into preallocated buffers with ``out=``: the result and at
+    most two work buffers.  Buffers alternate backwards from the last pass,
+    which writes the result; a pass whose output would not fit the result's
+    buffer uses the second work buffer.  The input is only read.
     """
-    out = np.empty(m_total * n_cols, dtype=x.dtype)
-    targets: list[int] = []  # 0: result, 1: work, 2: second work
-    for j in range(len(steps)):
-        back = len(steps) - 1 - j
-        t = 0 if back % 2 == 0 else 1
-        if t == 0 and steps[j].size_out > out.size:
-            t = 2
-        targets.append(t)
-    sizes = [0, 0, 0]
-    for s, t in zip(steps, targets):
-        sizes[t] = max(sizes[t], s.size_out)
-    bufs = [out] + [np.empty(sizes[t], dtype=x.dtype) if sizes[t] else out for t in (1, 2)]
-    cur = x
-    for s, t in zip(steps, targets):
-        x3 = cur.reshape(s.left, s.n, s.right)
-        o = bufs[t][: s.size_out].reshape(s.left, s.m, s.right)
-        _numpy_step(s, x3, o)
-        cur = o
-    return out.reshape(m_total, n_cols)
 
+    kinds: tuple[str, ...]  # "left" (one GEMM), "right" (one GEMM), "batched", "diagonal"
+    operands: tuple[np.ndarray, ...]  # factor in the working dtype (broadcast for "batched")
+    shapes: tuple[tuple[int, int, int, int], ...]  # (left, n, m, right)
+    targets: tuple[int, ...]  # 0: result, 1: work, 2: second work
+    work_sizes: tuple[int, int]
+    m_total: int
+    n_cols: int
 
-def _numpy_step(s: Step, x3: np.ndarray, o: np.ndarray) -> None:
-    f = s.factor
-    if isinstance(f, Diagonal):
-        d = f.diagonal if f.diagonal.dtype == x3.dtype else f.diagonal.astype(x3.dtype)
-        np.multiply(d[None, :, None], x3, out=o)
-        return
-    a = f.array if f.array.dtype == x3.dtype else f.array.astype(x3.dtype)  # type: ignore[attr-defined]
-    if s.left == 1:  # one GEMM: (m, n) @ (n, right)
-        np.matmul(a, x3[0], out=o[0])
-    elif s.right == 1:  # one GEMM: (left, n) @ (n, m)
-        np.matmul(x3[:, :, 0], a.T, out=o[:, :, 0])
-    else:  # batched over `left`; the explicit broadcast keeps NumPy on its BLAS path
-        np.matmul(np.broadcast_to(a, (s.left, s.m, s.n)), x3, out=o)
+    @classmethod
+    def build(cls, steps: Sequence[Step], dtype: Any, m_total: int, n_cols: int) -> NumpyProgram:
+        kinds, operands, shapes, targets = [], [], [], []
+        sizes = [0, 0, 0]
+        for j, s in enumerate(steps):
+            f = s.factor
+            if isinstance(f, Diagonal):
+                kind, op = "diagonal", f.diagonal.astype(dtype, copy=False)[None, :, None]
+            else:
+                a = f.array.astype(dtype, copy=False)  # type: ignore[attr-defined]
+                if s.left == 1:
+                    kind, op = "left", a
+                elif s.right == 1:
+                    kind, op = "right", a.T
+                else:  # the explicit broadcast keeps NumPy's batched matmul on BLAS
+                    kind, op = "batched", np.broadcast_to(a, (s.left, s.m, s.n))
+            t = 0 if (len(steps) - 1 - j) % 2 == 0 else 1
+            if t == 0 and s.size_out > m_total * n_cols:
+                t = 2
+            sizes[t] = max(sizes[t], s.size_out)
+            kinds.append(kind)
+            operands.append(op)
+            shapes.append((s.left, s.n, s.m, s.right))
+            targets.append(t)
+        return cls(
+            tuple(kinds), tuple(operands), tuple(shapes), tuple(targets),
+            (sizes[1], sizes[2]), m_total, n_cols,
+        )  # fmt: skip
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        out = np.empty(self.m_total * self.n_cols, dtype=x.dtype)
+        bufs = (
+            out,
+            np.empty(self.work_sizes[0], dtype=x.dtype) if self.work_sizes[0] else out,
+            np.empty(self.work_sizes[1], dtype=x.dtype) if self.work_sizes[1] else out,
+        )
+        cur = x
+        for kind, op, (left, n, m, right), t in zip(
+            self.kinds, self.operands, self.shapes, self.targets
+        ):
+            x3 = cur.reshape(left, n, right)
+            o = bufs[t][: left * m * right].reshape(left, m, right)
+            if kind == "left":  # (m, n) @ (n, right)
+                np.matmul(op, x3[0], out=o[0])
+            elif kind == "right":  # (left, n) @ (n, m)
+                np.matmul(x3[:, :, 0], op, out=o[:, :, 0])
+            elif kind == "batched":
+                np.matmul(op, x3, out=o)
+            else:
+                np.multiply(op, x3, out=o)
+            cur = o
+        return out.reshape(self.m_total, self.n_cols)
 
 
 def _apply_step(xp: Namespace, s: Step, x3: Array) -> Array:

@@ -89,15 +89,14 @@ class Kronecker(Composite):
         if not flat:
             raise ValueError("kron: needs at least one factor")
         object.__setattr__(self, "factors", adopt_neutral(flat, "kron"))
+        rows = math.prod(f.shape[0] for f in self.factors)
+        object.__setattr__(self, "_shape", (rows, math.prod(f.shape[1] for f in self.factors)))
         self._settle()
 
     # ---- the interface ---------------------------------------------------
     @property
     def shape(self) -> tuple[int, int]:
-        return (
-            math.prod(f.shape[0] for f in self.factors),
-            math.prod(f.shape[1] for f in self.factors),
-        )
+        return self._shape  # type: ignore[attr-defined]
 
     @property
     def parts(self) -> tuple[AbstractLinearOperator, ...]:
@@ -117,7 +116,11 @@ class Kronecker(Composite):
 
     def _matmat(self, x: Array) -> Array:
         # x's namespace: the operator's, or any for a neutral (all-identity) product
-        return kron_matmat(namespace_of(x), self.factors, x)
+        cache = self.__dict__.get("_plans")
+        if cache is None:  # plans of products, per (k, dtype, library): see kron_matmat
+            cache = {}
+            object.__setattr__(self, "_plans", cache)
+        return kron_matmat(namespace_of(x), self.factors, x, cache)
 
     def _adjoint(self) -> AbstractLinearOperator:
         return Kronecker(tuple(f.H for f in self.factors))
