@@ -15,7 +15,7 @@ from typing import Any
 from .._array_api import Array, Namespace, is_complex_dtype
 from .._delegate import LUFactor, solve_triangular
 from .._errors import LinAlgError
-from .._operator import as_columns
+from .._operator import AbstractLinearOperator, as_columns
 
 __all__ = [
     "CholeskyFactorization",
@@ -99,6 +99,16 @@ class Factorization(abc.ABC):
         """Factorize again at ``dtype``; leaves that cast right-hand sides override it."""
         return self
 
+    def inverse_operator(self, dtype: Any, device: Any, adjoint: bool = False) -> Any:
+        """``A⁻¹`` (or ``A⁻ᴴ``) as an operator at ``dtype``, for structures that apply it.
+
+        Dense factorizations of order at most :data:`DENSE_INVERSE_MAX` form the
+        inverse once from the factorization (``n`` solves against the identity,
+        ``O(n³)``), so that a Kronecker solve is one Kronecker product; any
+        other factorization is wrapped lazily (each product is a solve).
+        """
+        return SolveOperator(self, adjoint, dtype)
+
     def logdet(self) -> Array:
         """``log det A``; :class:`LinAlgError` if the determinant is negative."""
         sign, logabs = self.slogdet()
@@ -111,6 +121,52 @@ class Factorization(abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(n={self.n})"
+
+
+#: Factorizations up to this order give their inverse as a dense matrix (see
+#: ``Factorization.inverse_operator``): 4096² float64 entries are 128 MiB.
+DENSE_INVERSE_MAX = 4096
+
+
+def _dense_inverse(f: Factorization, dtype: Any, device: Any, adjoint: bool) -> Any:
+    from ..operators._dense import Dense
+
+    if f.n > DENSE_INVERSE_MAX:
+        return SolveOperator(f, adjoint, dtype)
+    a = getattr(f, "_a", None)
+    if a is not None:
+        # the backend's own inverse (for NumPy: its bundled LAPACK, the same BLAS as
+        # the products that follow; SciPy's separate OpenBLAS would leave its threads
+        # spinning against them on small machines)
+        inv = f.xp.linalg.inv(_cast(f.xp, a, dtype))
+        return Dense(f.xp.conj(f.xp.matrix_transpose(inv)) if adjoint else inv)
+    eye = f.xp.eye(f.n, dtype=dtype, device=device)
+    return Dense(f._solve(eye, adjoint))
+
+
+class SolveOperator(AbstractLinearOperator):
+    """``A⁻¹`` (or ``A⁻ᴴ``) applied lazily through a factorization: each product is a solve."""
+
+    def __init__(self, factorization: Factorization, adjoint: bool, dtype: Any) -> None:
+        self.factorization, self.adjoint_, self.dtype_ = factorization, adjoint, dtype
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.factorization.n, self.factorization.n)
+
+    @property
+    def dtype(self) -> Any:
+        return self.dtype_
+
+    @property
+    def xp(self) -> Namespace:
+        return self.factorization.xp
+
+    def _matmat(self, x: Array) -> Array:
+        return self.factorization._solve(x, self.adjoint_)
+
+    def _adjoint(self) -> AbstractLinearOperator:
+        return SolveOperator(self.factorization, not self.adjoint_, self.dtype_)
 
 
 def _cast(xp: Namespace, a: Array, dtype: Any) -> Array:
@@ -136,6 +192,9 @@ class LUFactorization(Factorization):
             return self._widened(b.dtype)._solve(b, adjoint)
         return self._lu.solve(b, adjoint)
 
+    def inverse_operator(self, dtype: Any, device: Any, adjoint: bool = False) -> Any:
+        return _dense_inverse(self, dtype, device, adjoint)
+
     def slogdet(self) -> tuple[Array, Array]:
         return self._lu.slogdet()
 
@@ -160,6 +219,9 @@ class CholeskyFactorization(Factorization):
             return self._widened(b.dtype)._solve(b, adjoint)
         y = solve_triangular(self.xp, self.lower, b, lower=True)
         return solve_triangular(self.xp, self.lower, y, lower=True, adjoint=True)
+
+    def inverse_operator(self, dtype: Any, device: Any, adjoint: bool = False) -> Any:
+        return _dense_inverse(self, dtype, device, adjoint)
 
     def slogdet(self) -> tuple[Array, Array]:
         xp = self.xp
@@ -187,6 +249,9 @@ class TriangularFactorization(Factorization):
             return self._widened(b.dtype)._solve(b, adjoint)
         return solve_triangular(self.xp, self.t, b, lower=self.lower, adjoint=adjoint)
 
+    def inverse_operator(self, dtype: Any, device: Any, adjoint: bool = False) -> Any:
+        return _dense_inverse(self, dtype, device, adjoint)
+
     def slogdet(self) -> tuple[Array, Array]:
         return _slogdet_of_diagonal(self.xp, self.xp.linalg.diagonal(self.t))
 
@@ -202,6 +267,12 @@ class DiagonalFactorization(Factorization):
         d = self.xp.conj(self.d) if adjoint else self.d
         return b / _cast(self.xp, d, b.dtype)[:, None]
 
+    def inverse_operator(self, dtype: Any, device: Any, adjoint: bool = False) -> Any:
+        from ..operators._dense import Diagonal
+
+        d = _cast(self.xp, self.xp.conj(self.d) if adjoint else self.d, dtype)
+        return Diagonal(1 / d)
+
     def slogdet(self) -> tuple[Array, Array]:
         return _slogdet_of_diagonal(self.xp, self.d)
 
@@ -214,6 +285,11 @@ class IdentityFactorization(Factorization):
 
     def _solve(self, b: Array, adjoint: bool) -> Array:
         return self.xp.asarray(b, copy=True)  # a fresh array, never the caller's
+
+    def inverse_operator(self, dtype: Any, device: Any, adjoint: bool = False) -> Any:
+        from ..operators._dense import Identity
+
+        return Identity(self.n, dtype, self.xp, device)
 
     def slogdet(self) -> tuple[Array, Array]:
         from .._array_api import real_dtype

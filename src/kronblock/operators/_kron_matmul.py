@@ -44,7 +44,7 @@ from .._array_api import Array, Namespace, is_numpy_namespace
 from .._operator import AbstractLinearOperator
 from ._dense import Dense, Diagonal, Identity
 
-__all__ = ["apply_general", "apply_modes", "kron_matmat", "merge_plan", "mode_order"]
+__all__ = ["apply_general", "kron_matmat", "merge_plan", "mode_order"]
 
 # ---- the cost model ------------------------------------------------------------------------
 #: Modelled machine for merge decisions (orders of magnitude of a laptop/server core pair;
@@ -354,30 +354,3 @@ def apply_general(xp: Namespace, matmat: Callable[[Array], Array], x3: Array, m:
     x2 = xp.reshape(xp.permute_dims(x3, (1, 0, 2)), (n, left * right))
     y2 = matmat(x2)
     return xp.permute_dims(xp.reshape(y2, (m, left, right)), (1, 0, 2))
-
-
-ModeFn = Callable[[Namespace, Any, Array], Array]
-
-
-def apply_modes(
-    xp: Namespace,
-    parts: Sequence[Any],
-    x: Array,
-    fn: ModeFn,
-    shapes: Sequence[tuple[int, int]],
-) -> Array:
-    """Apply ``fn(xp, part, X3)`` along every mode of ``x`` (no merging; any parts).
-
-    Used for what is not a plain product (the factor solves of a
-    factorization).  ``X3`` is the intermediate viewed as ``(left, nᵢ, right)``;
-    ``fn`` returns ``(left, mᵢ, right)``.
-    """
-    k = x.shape[1]
-    dims = [n for _, n in shapes]
-    for i in mode_order(shapes, [False] * len(shapes)):
-        m, n = shapes[i]
-        left = math.prod(dims[:i])
-        right = math.prod(dims[i + 1 :]) * k
-        x = fn(xp, parts[i], xp.reshape(x, (left, n, right)))
-        dims[i] = m
-    return xp.reshape(x, (math.prod(dims), k))
