@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,7 @@ PASS_OVERHEAD = 4e-6  # s of Python and dispatch per pass
 CALL_OVERHEAD = 1e-7  # s per small GEMM inside a batched matmul
 MAX_MERGED = 256  # a merged factor is at most MAX_MERGED × MAX_MERGED
 MAX_MERGE_INPUT = 64  # only factors up to this size are merge candidates
+RETAIN_MAX = 256 * 2**20  # bytes of work buffers a NumPy program keeps between products
 
 
 def gemm_efficiency(q: int) -> float:
@@ -306,11 +308,38 @@ class NumpyProgram:
         )  # fmt: skip
 
     def run(self, x: np.ndarray) -> np.ndarray:
+        """``K @ x``; the result is always a fresh array.
+
+        The work buffers are kept with the program (up to ``RETAIN_MAX`` bytes)
+        and reused by the next product: fresh pages cost about as much as a
+        pass over them.  A product running while another holds them (threads)
+        allocates its own.
+        """
+        lock: threading.Lock = self.__dict__.setdefault("_lock", threading.Lock())
+        if lock.acquire(blocking=False):
+            try:
+                return self._run(x, self._kept_work(x.dtype))
+            finally:
+                lock.release()
+        return self._run(x, self._fresh_work(x.dtype))
+
+    def _fresh_work(self, dtype: Any) -> list[np.ndarray | None]:
+        return [np.empty(n, dtype=dtype) if n else None for n in self.work_sizes]
+
+    def _kept_work(self, dtype: Any) -> list[np.ndarray | None]:
+        kept = self.__dict__.get("_work")
+        if kept is None:
+            kept = self._fresh_work(dtype)
+            if sum(b.nbytes for b in kept if b is not None) <= RETAIN_MAX:
+                object.__setattr__(self, "_work", kept)
+        return kept
+
+    def _run(self, x: np.ndarray, work: list[np.ndarray | None]) -> np.ndarray:
         out = np.empty(self.m_total * self.n_cols, dtype=x.dtype)
         bufs = (
             out,
-            np.empty(self.work_sizes[0], dtype=x.dtype) if self.work_sizes[0] else out,
-            np.empty(self.work_sizes[1], dtype=x.dtype) if self.work_sizes[1] else out,
+            work[0] if work[0] is not None else out,
+            work[1] if work[1] is not None else out,
         )
         cur = x
         for kind, op, (left, n, m, right), t in zip(
