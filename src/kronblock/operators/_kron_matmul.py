@@ -57,6 +57,7 @@ CALL_OVERHEAD = 1e-7  # s per small GEMM inside a batched matmul
 MAX_MERGED = 256  # a merged factor is at most MAX_MERGED × MAX_MERGED
 MAX_MERGE_INPUT = 64  # only factors up to this size are merge candidates
 RETAIN_MAX = 256 * 2**20  # bytes of work buffers a NumPy program keeps between products
+ROTATE_MAX = 1 << 14  # vectors up to this length use the rotation schedule (see _rotation)
 
 
 def gemm_efficiency(q: int) -> float:
@@ -164,6 +165,7 @@ class Step:
     n: int
     m: int
     right: int
+    axis: int  # the (merged) factor's axis in the tensor
 
     @property
     def size_out(self) -> int:
@@ -203,7 +205,7 @@ def plan(
         m, n = mshapes[i]
         left = math.prod(dims[:i])
         right = math.prod(dims[i + 1 :]) * k
-        steps.append(Step(merged[i], left, n, m, right))
+        steps.append(Step(merged[i], left, n, m, right, i))
         dims[i] = m
     return steps
 
@@ -270,7 +272,7 @@ class NumpyProgram:
     buffer uses the second work buffer.  The input is only read.
     """
 
-    kinds: tuple[str, ...]  # "left" (one GEMM), "right" (one GEMM), "batched", "diagonal"
+    kinds: tuple[str, ...]  # "left", "right", "rotate" (one GEMM each), "batched", "diagonal"
     operands: tuple[np.ndarray, ...]  # factor in the working dtype (broadcast for "batched")
     shapes: tuple[tuple[int, int, int, int], ...]  # (left, n, m, right)
     targets: tuple[int, ...]  # 0: result, 1: work, 2: second work
@@ -280,12 +282,17 @@ class NumpyProgram:
 
     @classmethod
     def build(cls, steps: Sequence[Step], dtype: Any, m_total: int, n_cols: int) -> NumpyProgram:
+        n_total = steps[0].left * steps[0].n * steps[0].right
+        if n_cols == 1 and max(n_total, m_total) <= ROTATE_MAX and _rotatable(steps, n_total):
+            steps = _rotation(steps)
         kinds, operands, shapes, targets = [], [], [], []
         sizes = [0, 0, 0]
         for j, s in enumerate(steps):
             f = s.factor
             if isinstance(f, Diagonal):
                 kind, op = "diagonal", f.diagonal.astype(dtype, copy=False)[None, :, None]
+            elif s.axis < 0:  # rotation: (n, rest)ᵀ @ Aᵀ → (rest, m)
+                kind, op = "rotate", f.array.astype(dtype, copy=False).T  # type: ignore[attr-defined]
             else:
                 a = f.array.astype(dtype, copy=False)  # type: ignore[attr-defined]
                 if s.left == 1:
@@ -347,6 +354,10 @@ class NumpyProgram:
         ):
             x3 = cur.reshape(left, n, right)
             o = bufs[t][: left * m * right].reshape(left, m, right)
+            if kind == "rotate":  # left = 1: the leading axis in, a trailing axis out
+                np.matmul(cur.reshape(n, right).T, op, out=bufs[t][: right * m].reshape(right, m))
+                cur = bufs[t][: right * m]
+                continue
             if kind == "left":  # (m, n) @ (n, right)
                 np.matmul(op, x3[0], out=o[0])
             elif kind == "right":  # (left, n) @ (n, m)
@@ -357,6 +368,32 @@ class NumpyProgram:
                 np.multiply(op, x3, out=o)
             cur = o
         return out.reshape(self.m_total, self.n_cols)
+
+
+def _rotatable(steps: Sequence[Step], n_total: int) -> bool:
+    # every axis has a dense factor: no identity skipped, no diagonal
+    covered = math.prod(st.n for st in steps) == n_total
+    axes = sorted(st.axis for st in steps)
+    dense = all(isinstance(st.factor, Dense) for st in steps)
+    return covered and dense and axes == list(range(len(steps)))
+
+
+def _rotation(steps: Sequence[Step]) -> list[Step]:
+    """The cyclic-rotation schedule for small vectors: one plain GEMM per factor.
+
+    With the tensor laid out ``(n_a, rest)``, ``(n_a, rest)ᵀ @ A_aᵀ`` is
+    ``(rest, m_a)``: the factor's axis leaves the front and comes back at the
+    end, so after all factors, in axis order, the layout is ``(m₁, …, m_K)``.
+    No batched small GEMMs: for products that fit in cache the per-call
+    overhead is what counts.  Marked by ``axis = -1``.
+    """
+    ordered = sorted(steps, key=lambda st: st.axis)
+    dims = [st.n for st in ordered]
+    out = []
+    for i, st in enumerate(ordered):
+        rest = math.prod(dims[i + 1 :]) * math.prod(o.m for o in ordered[:i])
+        out.append(Step(st.factor, 1, st.n, st.m, rest, -1))
+    return out
 
 
 def _apply_step(xp: Namespace, s: Step, x3: Array) -> Array:
