@@ -1,0 +1,401 @@
+"""The benchmark run: machine limits, every case with every library, solve and slogdet.
+
+Imported by ``run.py`` only after the environment has been cleaned (NumPy reads
+its BLAS settings when it is first imported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import sys
+import time
+import traceback
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+from cases import CASES, SMOKE_CASE, Case, make_problem, reference_matmat
+from machine import (
+    Machine,
+    blas_info,
+    blas_threads,
+    bounds,
+    cpu_snapshot,
+    measure_machine,
+    others_cpu,
+)
+from peers import ALL_ADAPTERS, Adapter, Prepared, configure_torch, version_of
+from report import CONTENTION_FLAG, Row, header, table, write_json, write_plot
+from timing import Outcome, Skip, format_seconds, measure, relative_error, tolerance
+
+__all__ = ["SOLVE_CASE", "run_suite"]
+
+SOLVE_CASE = "solve"
+"""``--cases`` name of the solve and slogdet rows (issue 4, item 3)."""
+
+PAUSE_S = 0.15
+"""Sleep between two libraries, so that one library's BLAS/OpenMP threads stop
+spinning before the next is timed (NumPy and SciPy each bundle an OpenBLAS; on
+two cores a NumPy GEMM right after a SciPy call can run 4× slower)."""
+
+SMOKE_LIBRARIES = ("kronblock", "numpy")
+
+
+class Wrong(Exception):
+    """A checked result is wrong; the message is the short reason."""
+
+    def __init__(self, reason: str, error: float) -> None:
+        super().__init__(reason)
+        self.error = error
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _short(exc: BaseException, limit: int = 48) -> str:
+    text = f"{exc.__class__.__name__}: {exc}".splitlines()[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def run_one(
+    adapter: Adapter,
+    prepare: Callable[[], Prepared],
+    error_of: Callable[[Any], float],
+    tol: float,
+    reps: int,
+) -> Outcome:
+    """Prepare, check and time one library on one case.
+
+    Parameters
+    ----------
+    adapter : Adapter
+    prepare : callable
+        Untimed setup; returns the :class:`~peers.Prepared` call.
+    error_of : callable
+        Relative error of a converted result (NaN when not finite).
+    tol : float
+        Largest error that is still right.
+    reps : int
+
+    Returns
+    -------
+    Outcome
+        Never a time for a wrong result.
+    """
+    name = adapter.name
+    reason = adapter.missing()
+    if reason is not None:
+        return Outcome(name, "missing", reason="missing", detail=reason)
+    errors: list[float] = []
+
+    def check(out: Any) -> None:
+        try:
+            error = error_of(prepared.convert(out))
+        except ValueError as exc:  # a result that cannot be compared is wrong too
+            raise Wrong(_short(exc), math.nan) from exc
+        errors.append(error)
+        if not error <= tol:  # NaN is wrong too
+            reason = "NaN" if math.isnan(error) else f"err {error:.1e}"
+            raise Wrong("wrong sign" if math.isinf(error) else reason, error)
+
+    try:
+        prepared = prepare()
+        timing = measure(prepared.call, reps, check)
+    except Skip as exc:
+        return Outcome(name, "skip", reason=str(exc))
+    except Wrong as exc:
+        return Outcome(name, "wrong", error=exc.error, reason=str(exc))
+    except MemoryError as exc:
+        return Outcome(name, "error", reason="out of memory", detail=repr(exc))
+    except Exception as exc:  # a peer's failure is a cell, not a crash
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return Outcome(name, "error", reason=_short(exc), detail=detail)
+    return Outcome(
+        name, "ok", timing.median, timing.times, max(errors), detail="", note=prepared.note
+    )
+
+
+def _seed(name: str) -> int:
+    """A stable seed per case, whatever cases are selected."""
+    return zlib.crc32(name.encode())
+
+
+def matmul_row(case: Case, dtype: np.dtype, adapters: list[Adapter], reps: int) -> Row:
+    """Every library on one matmul case in one dtype.
+
+    Parameters
+    ----------
+    case : Case
+    dtype : numpy dtype
+    adapters : list of Adapter
+    reps : int
+
+    Returns
+    -------
+    Row
+        Without bounds; :func:`run_suite` adds them.
+    """
+    problem = make_problem(case, dtype, _seed(case.name))
+    tol = tolerance(dtype)
+    outcomes = {}
+    start = cpu_snapshot()
+    for adapter in adapters:
+        outcomes[adapter.name] = run_one(
+            adapter,
+            lambda adapter=adapter: adapter.matmat(problem.factors, problem.x),
+            lambda out: relative_error(out, problem.reference),
+            tol,
+            reps,
+        )
+        _log(f"  {case.name} {dtype.name} {adapter.name}: {outcomes[adapter.name].cell()}")
+        time.sleep(PAUSE_S)
+    row = Row(case.name, case.description, dtype.name, case.size_label, outcomes)
+    row.extra["others_cpu"] = others_cpu(start, cpu_snapshot())
+    return row
+
+
+def _expected_slogdet(factors: list[np.ndarray]) -> tuple[float, float]:
+    """``slogdet(A₁ ⊗ … ⊗ A_K)`` from the factors: ``Σ (N/nᵢ) log|det Aᵢ|``, signs likewise."""
+    total = math.prod(f.shape[0] for f in factors)
+    sign, logabs = 1.0, 0.0
+    for factor in factors:
+        factor_sign, factor_logabs = np.linalg.slogdet(factor)
+        power = total // factor.shape[0]
+        sign *= float(factor_sign) ** (power % 2)
+        logabs += power * float(factor_logabs)
+    return sign, logabs
+
+
+def _slogdet_error(expected: tuple[float, float]) -> Callable[[Any], float]:
+    def error_of(out: Any) -> float:
+        sign, logabs = out
+        if not (math.isfinite(sign) and math.isfinite(logabs)):
+            return math.nan
+        if sign != expected[0]:
+            return math.inf
+        return abs(logabs - expected[1]) / abs(expected[1])
+
+    return error_of
+
+
+def solve_rows(adapters: list[Adapter], reps: int) -> tuple[list[Row], dict[str, Any]]:
+    """Solve and slogdet of three 100×100 factors (N = 10⁶), and what the solve is made of.
+
+    The factors are standard normal + 20·I (condition numbers about 5).  The
+    solve is checked by its residual ``‖K x − b‖ / ‖b‖`` (K applied with the
+    float64 reference vec trick), slogdet against the per-factor formula.
+
+    Parameters
+    ----------
+    adapters : list of Adapter
+    reps : int
+
+    Returns
+    -------
+    rows : list of Row
+        The solve row and the slogdet row.
+    parts : dict
+        Median times of one kronblock matvec and of the three LU factorisations.
+    """
+    rng = np.random.default_rng(_seed(SOLVE_CASE))
+    n, count = 100, 3
+    factors = [rng.standard_normal((n, n)) + 20 * np.eye(n) for _ in range(count)]
+    b = rng.standard_normal(n**count)
+    b_norm = float(np.linalg.norm(b))
+
+    def residual(x: Any) -> float:
+        value = float(np.linalg.norm(reference_matmat(factors, np.asarray(x).reshape(-1)) - b))
+        return value / b_norm if math.isfinite(value) else math.nan
+
+    expected = _expected_slogdet(factors)
+    tol = tolerance(np.dtype(np.float64))
+    rows = []
+    for kind, prepare_of, error_of in (
+        ("solve", lambda a: a.solve(factors, b), residual),
+        ("slogdet", lambda a: a.slogdet(factors), _slogdet_error(expected)),
+    ):
+        outcomes = {}
+        start = cpu_snapshot()
+        for adapter in adapters:
+            outcomes[adapter.name] = run_one(
+                adapter, lambda a=adapter, p=prepare_of: p(a), error_of, tol, reps
+            )
+            _log(f"  {kind} {adapter.name}: {outcomes[adapter.name].cell()}")
+            time.sleep(PAUSE_S)
+        description = f"{kind} K=3, n=100 (A+20·I)"
+        rows.append(Row(kind, description, "float64", "1e6", outcomes))
+        rows[-1].extra["others_cpu"] = others_cpu(start, cpu_snapshot())
+    parts = _solve_parts(factors, b, reps)
+    for row in rows:
+        row.extra.update(parts)
+    return rows, parts
+
+
+def _solve_parts(factors: list[np.ndarray], b: np.ndarray, reps: int) -> dict[str, Any]:
+    """Median times of one kronblock matvec and of the factors' LU decompositions."""
+    parts: dict[str, Any] = {}
+    try:
+        import kronblock as kb
+
+        op = kb.kron(*factors)
+        parts["matvec_s"] = measure(lambda: op @ b, reps, lambda out: None).median
+    except Exception as exc:  # kronblock's failure is reported, not fatal
+        parts["matvec_error"] = _short(exc)
+    time.sleep(PAUSE_S)
+    lu = measure(lambda: [scipy.linalg.lu_factor(f) for f in factors], reps, lambda out: None)
+    parts["lu_s"] = lu.median
+    return parts
+
+
+def _solve_note(rows: list[Row], parts: dict[str, Any]) -> str:
+    """One line: the kronblock solve next to one matvec and the three LUs."""
+    solve = rows[0].kronblock_seconds()
+    matvec = parts.get("matvec_s")
+    pieces = [f"kronblock solve {format_seconds(solve)}" if solve else "kronblock solve —"]
+    pieces.append(
+        f"one kronblock matvec {format_seconds(matvec)}"
+        if matvec
+        else f"matvec {parts.get('matvec_error', '—')}"
+    )
+    pieces.append(f"3 LU of 100×100 {format_seconds(parts['lu_s'])}")
+    if solve and matvec:
+        pieces.append(f"solve = {solve / matvec:.2f} matvecs")
+    return "Solve at N = 10⁶: " + "; ".join(pieces) + "."
+
+
+def select_adapters(args: argparse.Namespace) -> list[Adapter]:
+    """The libraries of this run: kronblock and NumPy only with ``--smoke``."""
+    adapters = [cls() for cls in ALL_ADAPTERS]
+    if args.smoke:
+        return [a for a in adapters if a.name in SMOKE_LIBRARIES]
+    if args.peers:
+        wanted = set(args.peers) | {"kronblock"}
+        return [a for a in adapters if a.name in wanted]
+    return adapters
+
+
+def select_cases(args: argparse.Namespace) -> tuple[list[Case], bool]:
+    """The matmul cases of this run, and whether to run the solve rows."""
+    if args.smoke:
+        return [SMOKE_CASE], False
+    if not args.cases:
+        return list(CASES.values()), True
+    return [CASES[name] for name in args.cases if name != SOLVE_CASE], SOLVE_CASE in args.cases
+
+
+def _settings(
+    args: argparse.Namespace, unset_env: dict[str, str], torch_note: str, adapters: list[Adapter]
+) -> dict[str, Any]:
+    missing = [f"{a.name} ({a.missing()})" for a in adapters if a.missing() is not None]
+    if unset_env:
+        env = "unset for this process: " + ", ".join(f"{k}={v}" for k, v in unset_env.items())
+    elif args.smoke:
+        env = "left as it is (--smoke)"
+    else:
+        env = "no OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE to unset"
+    versions = {"numpy": np.__version__, "scipy": scipy.__version__}
+    versions |= {a.name: a.version() for a in adapters if a.missing() is None}
+    if importlib.util.find_spec("torch") is not None:
+        versions["torch"] = version_of("torch")
+    return {
+        "smoke": args.smoke,
+        "reps": args.reps,
+        "dtypes": args.dtypes,
+        "env": env,
+        "torch": torch_note,
+        "versions": versions,
+        "missing": missing,
+    }
+
+
+def _notes(rows: list[Row], solve_note: str | None, settings: dict[str, Any]) -> list[str]:
+    """The lines printed under the table."""
+    notes = [solve_note] if solve_note else []
+    if any(row.extra.get("others_cpu", 0.0) > CONTENTION_FLAG for row in rows):
+        notes.append(
+            f"† other processes used more than {CONTENTION_FLAG:.0%} of the CPU while this "
+            "row was measured: its times competed for the cores (rerun on a quiet machine)."
+        )
+    notes.append(
+        "Cells: a time is a checked median; WRONG (err …) is a result off the float64 "
+        "reference; (dense) = NumPy multiplied by np.kron(...), else its vec trick; "
+        "vs fastest peer = fastest peer's time / kronblock's (≥ 1 means kronblock wins)."
+    )
+    notes.append(f"Total wall time: {settings['wall_s']:.0f} s.")
+    return notes
+
+
+def _write(
+    out: Path,
+    text: str,
+    machine: Machine,
+    rows: list[Row],
+    settings: dict[str, Any],
+    libraries: list[str],
+    plot: bool,
+) -> None:
+    """Write results.md, results.json and (unless told not to) matmul.png."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text(text + "\n", encoding="utf-8")
+    write_json(out / "results.json", machine, rows, settings)
+    if plot:
+        _log(write_plot(out / "matmul.png", rows, libraries))
+
+
+def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
+    """Run the benchmark, print the header and the table, write the files.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        From ``run.py``.
+    unset_env : dict
+        The environment variables ``run.py`` unset (name → old value).
+
+    Returns
+    -------
+    int
+        0, or 1 when kronblock's result was wrong or failed on a case.
+    """
+    start = cpu_snapshot()
+    dtypes = [np.dtype(name) for name in args.dtypes]
+    adapters = select_adapters(args)
+    cases, with_solve = select_cases(args)
+    for adapter in adapters:
+        adapter.missing()  # import everything now, so the BLAS list below is complete
+    use_torch = not args.smoke and importlib.util.find_spec("torch") is not None
+    torch_note = configure_torch(blas_threads(blas_info())) if use_torch else "torch: not used"
+    _log("measuring the machine ...")
+    machine = measure_machine(dtypes, quick=args.smoke, use_torch=use_torch)
+    machine_others = others_cpu(start, cpu_snapshot())
+    rows = []
+    for case in cases:
+        for dtype in dtypes:
+            rows.append(matmul_row(case, dtype, adapters, args.reps))
+            rows[-1].bounds = bounds(case, dtype, machine)
+    solve_note = None
+    if with_solve:
+        solve, parts = solve_rows(adapters, args.reps)
+        rows.extend(solve)
+        solve_note = _solve_note(solve, parts)
+    settings = _settings(args, unset_env, torch_note, adapters)
+    end = cpu_snapshot()
+    settings |= {
+        "wall_s": end.wall - start.wall,
+        "others_cpu": others_cpu(start, end),
+        "others_cpu_machine": machine_others,
+    }
+    libraries = [a.name for a in adapters]
+    text = "\n\n".join(
+        [header(machine, settings), table(rows, libraries), *_notes(rows, solve_note, settings)]
+    )
+    print(text)
+    _write(Path(args.out), text, machine, rows, settings, libraries, not args.no_plot)
+    failed = [row for row in rows if row.outcomes["kronblock"].status in ("wrong", "error")]
+    return 1 if failed else 0

@@ -1,0 +1,178 @@
+"""Timing one prepared call, and checking what it returned.
+
+Each measurement runs the call once as warm-up and checks its result, then
+``reps`` times runs an untimed warm-up call immediately followed by a timed
+call (:func:`time.perf_counter`), whose result is checked after its clock has
+stopped; the median counts.  A library that returns a right answer once and a
+wrong one later is WRONG.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = ["Outcome", "Skip", "Timing", "measure", "relative_error", "tolerance"]
+
+Status = Literal["ok", "wrong", "skip", "error", "missing"]
+
+
+class Skip(Exception):
+    """A library cannot run a case; the message is the short reason for the cell."""
+
+
+@dataclass
+class Outcome:
+    """What one library did on one case.
+
+    Attributes
+    ----------
+    library : str
+    status : {"ok", "wrong", "skip", "error", "missing"}
+    seconds : float or None
+        Median time of the timed calls (``ok`` only).
+    times : list of float
+        Every timed call.
+    error : float or None
+        Relative error against the reference (worst of the checked results).
+    reason : str
+        Short text for the cell when there is no time.
+    detail : str
+        Longer explanation, kept in the JSON.
+    note : str
+        Short tag shown after the time (e.g. which NumPy strategy ran).
+    """
+
+    library: str
+    status: Status
+    seconds: float | None = None
+    times: list[float] = field(default_factory=list)
+    error: float | None = None
+    reason: str = ""
+    detail: str = ""
+    note: str = ""
+
+    def cell(self) -> str:
+        """The table cell: a time, WRONG with the error, or the reason."""
+        if self.status == "ok" and self.seconds is not None:
+            text = format_seconds(self.seconds)
+            return f"{text} ({self.note})" if self.note else text
+        if self.status == "wrong":
+            return f"WRONG ({self.reason})"
+        if self.status == "missing":
+            return "missing"
+        return self.reason
+
+
+def format_seconds(seconds: float) -> str:
+    """``0.0123`` → ``12.3 ms``; three significant digits."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+@dataclass
+class Timing:
+    """Raw result of :func:`measure`: the median and every timed call, in seconds."""
+
+    median: float
+    times: list[float]
+
+
+def measure(
+    call: Callable[[], Any],
+    reps: int,
+    check: Callable[[Any], None],
+    budget_s: float = 2.0,
+) -> Timing:
+    """Warm up and check, then time ``call``, each timed call right after a warm-up.
+
+    Every timed call is checked after its clock has stopped.  The check takes
+    long enough for a library's BLAS/OpenMP threads to fall asleep (waking them
+    costs up to a few milliseconds on a small VM), so each timed call is
+    preceded by an untimed warm-up call of its own: the timed call always finds
+    its threads awake, as in a loop of back-to-back calls.
+
+    Parameters
+    ----------
+    call : callable
+        The prepared call (no arguments); everything it needs was set up before.
+    reps : int
+        Timed calls wanted.
+    check : callable
+        Raises on a wrong result; run on the first warm-up's result (so that a
+        wrong library costs no timing) and on every timed call's result.
+    budget_s : float
+        When ``reps`` timed calls would take longer than this (judged from the
+        first warm-up), fewer are timed, but at least 3; a call slower than 10 s
+        is timed once.
+
+    Returns
+    -------
+    Timing
+    """
+    start = time.perf_counter()
+    first = call()
+    first_s = time.perf_counter() - start
+    check(first)
+    del first
+    if first_s > 10.0:
+        reps = 1
+    elif first_s * reps > budget_s:
+        reps = max(3, min(reps, int(budget_s / max(first_s, 1e-9))))
+    times = []
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(reps):
+            call()  # the second warm-up, right before the timed call
+            start = time.perf_counter()
+            out = call()
+            times.append(time.perf_counter() - start)
+            check(out)  # every timed result, outside the timed region
+            del out
+    finally:
+        gc.enable()
+    return Timing(statistics.median(times), times)
+
+
+def tolerance(dtype: np.dtype) -> float:
+    """Norm-wise relative tolerance: 1e-10 for float64, 1e-4 for float32.
+
+    Parameters
+    ----------
+    dtype : numpy dtype
+
+    Returns
+    -------
+    float
+    """
+    return 1e-10 if np.dtype(dtype).itemsize >= 8 else 1e-4
+
+
+def relative_error(result: np.ndarray, reference: np.ndarray) -> float:
+    """``‖result − reference‖ / ‖reference‖`` in float64 (NaN if any is not finite).
+
+    Parameters
+    ----------
+    result : ndarray
+        Reshaped to the reference's shape; a different size is an error.
+    reference : ndarray
+
+    Returns
+    -------
+    float
+    """
+    result = np.asarray(result)
+    if result.size != reference.size:
+        raise ValueError(f"shape {result.shape}, expected {reference.shape}")
+    diff = result.reshape(reference.shape).astype(np.float64) - reference
+    error = float(np.linalg.norm(diff) / np.linalg.norm(reference))
+    return error if np.isfinite(error) else float("nan")

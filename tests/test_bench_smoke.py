@@ -1,0 +1,49 @@
+"""The benchmark suite's smoke run works, so the suite cannot rot.
+
+``python benchmarks/run.py --smoke`` runs one tiny case with kronblock and NumPy
+only; it must work without any of the peers, threadpoolctl or matplotlib.
+Timing is never asserted here: only that the suite runs, prints its table and
+that kronblock's and NumPy's results passed the check against the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _table_rows(stdout: str) -> list[dict[str, str]]:
+    """The markdown table's rows as dicts, keyed by the header's columns."""
+    lines = [line for line in stdout.splitlines() if line.startswith("|")]
+    assert len(lines) >= 3, f"no markdown table in the output:\n{stdout}"
+    head = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    return [
+        dict(zip(head, (cell.strip() for cell in line.strip("|").split("|")))) for line in lines[2:]
+    ]
+
+
+def test_smoke_run_prints_a_checked_table(tmp_path: pathlib.Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--smoke", "--no-plot", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    rows = _table_rows(result.stdout)
+    assert rows
+    for row in rows:
+        for library in ("kronblock", "numpy"):
+            cell = row[library]
+            assert "WRONG" not in cell, f"{library}: {cell}"
+            assert re.match(r"[\d.]+ (s|ms|µs|ns)\b", cell), f"{library} has no time: {cell}"
+    assert (tmp_path / "results.md").read_text(encoding="utf-8").count("| kronblock |") == 1
+    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert all(row["outcomes"]["kronblock"]["status"] == "ok" for row in data["rows"])
