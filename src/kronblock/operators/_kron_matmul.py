@@ -352,12 +352,13 @@ class NumpyProgram:
         for kind, op, (left, n, m, right), t in zip(
             self.kinds, self.operands, self.shapes, self.targets
         ):
+            if kind == "rotate":  # left = 1: the leading axis in, a trailing axis out
+                o2 = bufs[t][: right * m].reshape(right, m)
+                np.matmul(cur.reshape(n, right).T, op, out=o2)
+                cur = o2
+                continue
             x3 = cur.reshape(left, n, right)
             o = bufs[t][: left * m * right].reshape(left, m, right)
-            if kind == "rotate":  # left = 1: the leading axis in, a trailing axis out
-                np.matmul(cur.reshape(n, right).T, op, out=bufs[t][: right * m].reshape(right, m))
-                cur = bufs[t][: right * m]
-                continue
             if kind == "left":  # (m, n) @ (n, right)
                 np.matmul(op, x3[0], out=o[0])
             elif kind == "right":  # (left, n) @ (n, m)
