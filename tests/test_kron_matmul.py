@@ -93,3 +93,40 @@ def test_diagonal_and_identity_factors_on_the_numpy_path() -> None:
     k = kb.kron(a, kb.diag(d), kb.identity(2))
     x = rng.standard_normal((24, 2))
     np.testing.assert_allclose(k @ x, np.kron(np.kron(a, np.diag(d)), np.eye(2)) @ x, rtol=1e-13)
+
+
+def _vec_trick(fs: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+    t = x.reshape([f.shape[1] for f in fs])
+    for axis, f in enumerate(fs):
+        t = np.moveaxis(np.tensordot(f, t, axes=(1, axis)), 0, axis)
+    return t.ravel()
+
+
+def test_concurrent_products_do_not_share_work_buffers() -> None:
+    # the kept work buffers are taken by one product at a time; others allocate their own
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(4)
+    fs = [
+        rng.standard_normal((30, 30)),
+        rng.standard_normal((30, 30)),
+        rng.standard_normal((25, 25)),
+    ]
+    k = kb.kron(*fs)  # N = 22500: the buffered (not the rotation) schedule
+    xs = [rng.standard_normal(k.shape[1]) for _ in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        ys = list(pool.map(lambda x: k @ x, xs * 4))
+    for x, y in zip(xs * 4, ys):
+        np.testing.assert_allclose(y, _vec_trick(fs, x), rtol=1e-10, atol=1e-10)
+
+
+def test_plans_are_kept_per_dtype_and_column_count() -> None:
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((3, 3)), rng.standard_normal((4, 4))
+    k = kb.kron(a.astype(np.float32), b.astype(np.float32))
+    dense = np.kron(a.astype(np.float32), b.astype(np.float32)).astype(np.float64)
+    for x in (np.ones(12, np.float32), rng.standard_normal(12), rng.standard_normal((12, 2))):
+        first, second = k @ x, k @ x  # the second call runs the kept plan
+        np.testing.assert_array_equal(first, second)
+        np.testing.assert_allclose(first, dense @ x, rtol=1e-5, atol=1e-5 * np.abs(dense).max())
+    assert len(k._plans) == 3  # type: ignore[attr-defined]
