@@ -22,7 +22,6 @@ eig, eigvals    ``xp.linalg.eig`` where the namespace has it (NumPy, PyTorch,
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 
@@ -185,11 +184,3 @@ def finite_check(xp: Namespace, a: Array) -> bool:
     if not is_eager(a):
         return True
     return bool(xp.all(xp.isfinite(a)))
-
-
-def host_scalar(x: Any) -> Any:
-    """A Python number from a 0-d eager array (for messages only)."""
-    try:
-        return to_numpy(x).item()
-    except Exception:  # pragma: no cover - lazy arrays
-        return x
