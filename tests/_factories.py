@@ -257,12 +257,98 @@ def dense_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) ->
     )
 
 
+# ---- Kronecker sums --------------------------------------------------------------------
+def _with_spectrum(
+    rng: np.random.Generator, lam: np.ndarray, cplx: bool, normal: bool
+) -> np.ndarray:
+    """``Q diag(λ) Qᴴ`` (normal) or ``V diag(λ) V⁻¹`` with ``cond(V) ≤ 2`` (not normal)."""
+    n = lam.shape[0]
+    if normal:
+        q = _unitary(rng, n, cplx)
+        return (q * lam) @ q.conj().T
+    u1, u2 = _unitary(rng, n, cplx), _unitary(rng, n, cplx)
+    v = (u1 * _separated(rng, n, 1.0, 2.0)) @ u2.conj().T
+    return (v * lam) @ np.linalg.inv(v)
+
+
+def _dense_kronsum(factors: list[np.ndarray]) -> np.ndarray:
+    dims = [f.shape[0] for f in factors]
+    out = np.zeros((math.prod(dims),) * 2, dtype=np.result_type(*factors))
+    for i, f in enumerate(factors):
+        out += reduce(np.kron, [f if j == i else np.eye(d) for j, d in enumerate(dims)])
+    return out
+
+
+@st.composite
+def kronsum_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) -> Case:
+    """A Kronecker sum of 1 to 4 square factors whose eigenvalue sums stay away from 0.
+
+    SPD: factor spectra in [1, 3].  HERMITIAN: factor 0 has eigenvalues
+    ±[2K, 2K+1], the others [-0.5, 0.5] (indefinite, |sums| ≥ K).  GENERAL
+    (and RECT, a Kronecker sum being square): non-normal factors with
+    eigenvalues in [1, 2].  Factors are dense or diagonal.
+    """
+    nf = draw(st.integers(1, 4), label="factors")
+    budget = MAX_N
+    dims = []
+    for i in range(nf):
+        cap = max(1, round(budget ** (1.0 / (nf - i))))
+        n = draw(st.integers(1, min(cap, 7)), label=f"n{i}")
+        budget = max(1, budget // n)
+        dims.append(n)
+    dtype = draw(st.sampled_from(dtypes), label="dtype")
+    seed = draw(st.integers(0, 2**31 - 1), label="seed")
+    types = [
+        draw(st.sampled_from(("dense", "dense", "diagonal")), label=f"type{i}") for i in range(nf)
+    ]
+    rng = np.random.default_rng(seed)
+    cplx = dtype.startswith("complex")
+    general = kind in (GENERAL, RECT)
+    factors_np, builders = [], []
+    for i, (n, t) in enumerate(zip(dims, types)):
+        if kind == SPD:
+            lam = _separated(rng, n, 1.0, 3.0)
+        elif kind == HERMITIAN:
+            lam = (
+                _separated(rng, n, 2.0 * nf, 2.0 * nf + 1) * rng.choice([-1.0, 1.0], n)
+                if i == 0
+                else _separated(rng, n, -0.5, 0.5)
+            )
+        else:
+            lam = _separated(rng, n, 1.0, 2.0)
+        if t == "diagonal":
+            d = _cast(lam, dtype)
+            factors_np.append(np.diag(d.astype(np.complex128 if cplx else np.float64)))
+            builders.append(lambda xp, d=d: kb.diag(_to_backend(xp, d)))
+            continue
+        a = _cast(_with_spectrum(rng, lam, cplx, normal=not general), dtype)
+        if not general:
+            a = (a + a.conj().T) / 2
+        factors_np.append(a.astype(np.complex128 if cplx else np.float64))
+        builders.append(lambda xp, a=a: _to_backend(xp, a))
+
+    def build(xp: Any) -> kb.AbstractLinearOperator:
+        return kb.kronsum(*[b(xp) for b in builders])
+
+    # eigenvalue sums within [K, 3K] (|·| ≥ K for HERMITIAN); eigenbasis condition ≤ 2^K
+    cond = 3.0 * (2.0**nf if general else 1.0) * (3.0 if kind == HERMITIAN else 1.0)
+    # no structured identity: Cholesky always, the SVD family for non-normal factors
+    densifies = {"cholesky"} | (
+        {"svd", "norm"} if general and any(t == "dense" for t in types) else set()
+    )
+    return Case(
+        "kronsum", GENERAL if kind == RECT else kind, dtype, _dense_kronsum(factors_np), build,
+        cond, nf, {"dims": dims, "types": types, "seed": seed, "densifies": densifies},
+    )  # fmt: skip
+
+
 #: name -> strategy factory ``(kind, dtypes) -> SearchStrategy[Case]``.
 FACTORIES: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "kronecker": kronecker_cases,
     "scaled_kronecker": scaled_kronecker_cases,
     "dense": dense_cases,
+    "kronsum": kronsum_cases,
 }
 
 #: Structures for which no public operation may reach the dense fallback.
-STRUCTURED = ("kronecker", "scaled_kronecker", "dense")
+STRUCTURED = ("kronecker", "scaled_kronecker", "dense", "kronsum")

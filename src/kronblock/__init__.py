@@ -36,7 +36,9 @@ from .linalg import (
     eigh,
     eigvals,
     eigvalsh,
+    expm,
     factorize,
+    funm,
     inv,
     logdet,
     lstsq,
@@ -53,6 +55,7 @@ from .linalg import _combinator_rules as _combinator_rules
 from .operators import _dense_rules as _dense_rules
 from .operators._dense import Dense, Diagonal, Identity, aslinearoperator, diag, identity
 from .operators._kronecker import Kronecker, KroneckerFactorization, kron
+from .operators._kronecker_sum import KroneckerSum, KroneckerSumFactorization, kronsum
 from .operators._sparse import Sparse
 
 __version__ = "0.1.0"
@@ -70,6 +73,8 @@ __all__ = [
     "KronblockWarning",
     "Kronecker",
     "KroneckerFactorization",
+    "KroneckerSum",
+    "KroneckerSumFactorization",
     "LinAlgError",
     "Product",
     "Scaled",
@@ -86,11 +91,14 @@ __all__ = [
     "eigh",
     "eigvals",
     "eigvalsh",
+    "expm",
     "factorize",
+    "funm",
     "identity",
     "inv",
     "kron",
     "kron_apply",
+    "kronsum",
     "linalg",
     "logdet",
     "lstsq",

@@ -17,6 +17,11 @@ solve_triangular
                 others: ``xp.linalg.solve`` (correct, not triangular-fast).
 eig, eigvals    ``xp.linalg.eig`` where the namespace has it (NumPy, PyTorch,
                 array-api-strict ≥ 2025.12); otherwise SciPy on the host.
+schur           complex Schur form ``A = Z T Zᴴ``: SciPy (``scipy.linalg.schur``),
+                on the host for every library but NumPy (no array-API library
+                has one; eager arrays only).
+expm            NumPy: ``scipy.linalg.expm``; PyTorch: ``torch.linalg.matrix_exp``;
+                JAX: ``jax.scipy.linalg.expm``; others: SciPy on the host.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from ._array_api import (
     to_numpy,
 )
 
-__all__ = ["LUFactor", "eig", "eigvals", "solve_triangular"]
+__all__ = ["LUFactor", "eig", "eigvals", "expm", "schur", "solve_triangular"]
 
 
 def _is_torch(xp: Namespace) -> bool:
@@ -184,3 +189,43 @@ def finite_check(xp: Namespace, a: Array) -> bool:
     if not is_eager(a):
         return True
     return bool(xp.all(xp.isfinite(a)))
+
+
+def _host(where: str, a: Array) -> np.ndarray:
+    if not is_eager(a):
+        raise TypeError(
+            f"{where}: needs SciPy on the host and the {type(a).__name__} array is lazy; "
+            f"compute it first"
+        )
+    return to_numpy(a)
+
+
+def schur(xp: Namespace, a: Array) -> tuple[Array, Array]:
+    """Complex Schur form ``A = Z T Zᴴ``: ``T`` upper triangular, ``Z`` unitary (complex dtype).
+
+    Through ``scipy.linalg.schur(output="complex")``, on the host for libraries
+    other than NumPy (eager arrays only; see the module doc).
+    """
+    import scipy.linalg as sla
+
+    t, z = sla.schur(_host("schur", a), output="complex", check_finite=False)
+    return from_numpy(t, a), from_numpy(z, a)
+
+
+def expm(xp: Namespace, a: Array) -> Array:
+    """The matrix exponential of a square matrix (see the module doc for the routes)."""
+    if is_numpy_namespace(xp):
+        import scipy.linalg as sla
+
+        return sla.expm(a)
+    if _is_torch(xp):
+        import torch
+
+        return torch.linalg.matrix_exp(a)
+    if _is_jax(xp):
+        import jax.scipy.linalg as jsl
+
+        return jsl.expm(a)
+    import scipy.linalg as sla
+
+    return from_numpy(sla.expm(_host("expm", a)), a)

@@ -8,6 +8,7 @@ the dense fallback, which emits :class:`~kronblock.DensificationWarning`.
 
 from ._det import det, logdet, slogdet
 from ._factorization import Factorization
+from ._matfun import expm, funm
 from ._reduce import diagonal, matrix_power, norm, trace
 from ._solve import cho_factor, factorize, inv, lstsq, pinv, solve
 from ._spectral import cholesky, eig, eigh, eigvals, eigvalsh, svd, svdvals
@@ -22,7 +23,9 @@ __all__ = [
     "eigh",
     "eigvals",
     "eigvalsh",
+    "expm",
     "factorize",
+    "funm",
     "inv",
     "logdet",
     "lstsq",

@@ -14,6 +14,7 @@ from typing import Any
 from .._array_api import Array, Namespace, as_float_dtype, is_complex_dtype, is_eager, real_dtype
 from .._delegate import eig as _eig
 from .._delegate import eigvals as _eigvals
+from .._delegate import expm as _delegate_expm
 from .._delegate import finite_check
 from .._errors import LinAlgError
 from .._operator import AbstractLinearOperator, astype, negate
@@ -42,6 +43,7 @@ from ..linalg._factorization import (
     LUFactorization,
     TriangularFactorization,
 )
+from ..linalg._matfun import expm, funm, rescale
 from ._dense import Dense, Diagonal, Identity
 
 __all__: list[str] = []
@@ -438,3 +440,83 @@ def _norm_identity(a: Identity, ord: Any) -> Array:
 @matrix_power.register
 def _matrix_power_identity(a: Identity, n: int) -> AbstractLinearOperator:
     return a
+
+
+# ---- matrix functions: expm, funm, rescale ------------------------------------------
+def is_hermitian(xp: Namespace, a: Array) -> bool:
+    """True if eager ``a`` is Hermitian up to rounding (``check_hermitian``'s tolerance).
+
+    Lazy arrays: False (nothing is inspected; callers then take the general route).
+    """
+    if not is_eager(a):
+        return False
+    try:
+        check_hermitian(xp, a, "")
+    except ValueError:
+        return False
+    return True
+
+
+@expm.register
+def _expm_dense(a: Dense) -> AbstractLinearOperator:
+    w = _work(a)
+    _require_finite(a.xp, w, "expm")
+    return Dense(_delegate_expm(a.xp, w))
+
+
+@expm.register
+def _expm_diagonal(a: Diagonal) -> AbstractLinearOperator:
+    return Diagonal(a.xp.exp(_dwork(a)))
+
+
+@expm.register
+def _expm_identity(a: Identity) -> AbstractLinearOperator:
+    xp = a.xp
+    dt = as_float_dtype(xp, a.dtype)
+    return Diagonal(xp.exp(xp.ones((a.n,), dtype=dt, device=a.device)))
+
+
+@funm.register
+def _funm_dense(a: Dense, func: Any) -> AbstractLinearOperator:
+    """Hermitian: ``V f(Λ) Vᴴ`` by ``eigh``; otherwise SciPy's Schur–Parlett ``funm`` (host)."""
+    xp = a.xp
+    w = _work(a)
+    _require_finite(xp, w, "funm")
+    if HERMITIAN in a.tags or is_hermitian(xp, w):
+        lam, v = xp.linalg.eigh(w)
+        f = func(lam)
+        dt = xp.result_type(v.dtype, f.dtype)
+        v = xp.astype(v, dt)
+        return Dense((v * xp.astype(f, dt)[None, :]) @ xp.conj(xp.matrix_transpose(v)))
+    import scipy.linalg as sla
+
+    from .._array_api import from_numpy, to_numpy
+
+    return Dense(from_numpy(sla.funm(to_numpy(w), func), w))
+
+
+@funm.register
+def _funm_diagonal(a: Diagonal, func: Any) -> AbstractLinearOperator:
+    return Diagonal(func(_dwork(a)))
+
+
+@funm.register
+def _funm_identity(a: Identity, func: Any) -> AbstractLinearOperator:
+    xp = a.xp
+    return Diagonal(func(xp.ones((a.n,), dtype=as_float_dtype(xp, a.dtype), device=a.device)))
+
+
+@rescale.register
+def _rescale_dense(a: Dense, s: Any) -> AbstractLinearOperator:
+    return Dense(a.array * s)
+
+
+@rescale.register
+def _rescale_diagonal(a: Diagonal, s: Any) -> AbstractLinearOperator:
+    return Diagonal(a.diagonal * s)
+
+
+@rescale.register
+def _rescale_identity(a: Identity, s: Any) -> AbstractLinearOperator:
+    xp = a.xp
+    return Diagonal(xp.ones((a.n,), dtype=as_float_dtype(xp, a.dtype), device=a.device) * s)
