@@ -6,6 +6,8 @@ Types:
   namespaces (Python's own);
 - :class:`LinAlgError` (a subclass of :class:`numpy.linalg.LinAlgError`) for
   numerical failure: a singular or indefinite factor, named;
+- :class:`ConvergenceError` (a :class:`LinAlgError`) when an iterative solver
+  stops before its tolerance, carrying what it reached;
 - :class:`DenseBudgetError` (a ``ValueError``) when ``to_dense`` would pass its
   memory budget;
 - :class:`DensificationWarning` whenever a generic dense fallback runs.
@@ -13,9 +15,12 @@ Types:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = [
+    "ConvergenceError",
     "DenseBudgetError",
     "DensificationWarning",
     "KronblockWarning",
@@ -30,6 +35,30 @@ class LinAlgError(np.linalg.LinAlgError):
     Subclasses :class:`numpy.linalg.LinAlgError`, so code that catches NumPy's
     error catches kronblock's too.
     """
+
+
+class ConvergenceError(LinAlgError):
+    """An iterative solver stopped (at ``maxiter``) before reaching its tolerance.
+
+    Raised by the solvers of :mod:`kronblock.solvers` when
+    ``raise_on_failure=True`` (their default).  The message names the method,
+    the iterations done, the residual reached against the one requested, and
+    the ways out: raise ``maxiter``, loosen ``rtol``, use a better
+    preconditioner ``M``.
+
+    Attributes
+    ----------
+    result : kronblock.solvers.SolverResult
+        What the solver reached: the last iterate ``result.x``,
+        ``result.iterations``, ``result.residual_norm``, ``result.history``.
+    """
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles with its result
+        return (type(self), (str(self), self.result))
 
 
 class DenseBudgetError(ValueError):
