@@ -342,13 +342,82 @@ def kronsum_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) 
     )  # fmt: skip
 
 
+# ---- Kronecker plus diagonal: s·K + t·B -------------------------------------------------
+@st.composite
+def kron_plus_diagonal_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) -> Case:
+    """``K + c·I``, ``K + D`` (``D`` a Kronecker product of positive diagonals), ``K + B₁⊗B₂``.
+
+    SPD: K's factors positive definite, any of the three variants.  Every
+    other kind: ``K + c·I`` with indefinite Hermitian factors (spectra
+    ±[1, 2]) and ``c = 0.5``, so ``|λ + c| ≥ 0.5``.
+    """
+    nf = draw(st.integers(1, 3), label="factors")
+    budget = MAX_N
+    dims = []
+    for i in range(nf):
+        cap = max(1, round(budget ** (1.0 / (nf - i))))
+        n = draw(st.integers(1, min(cap, 7)), label=f"n{i}")
+        budget = max(1, budget // n)
+        dims.append(n)
+    dtype = draw(st.sampled_from(dtypes), label="dtype")
+    seed = draw(st.integers(0, 2**31 - 1), label="seed")
+    spd = kind == SPD
+    variant = (
+        draw(st.sampled_from(("shift", "kron_diag", "kron_pd")), label="variant")
+        if spd
+        else "shift"
+    )
+    rng = np.random.default_rng(seed)
+    cplx = dtype.startswith("complex")
+    n_total = math.prod(dims)
+    ks, bs = [], []
+    for n in dims:
+        lam = _separated(rng, n, 1.0, 2.0)
+        if not spd:
+            lam = lam * rng.choice([-1.0, 1.0], n)
+        a = _cast(_with_spectrum(rng, lam, cplx, normal=True), dtype)
+        ks.append((a + a.conj().T) / 2)
+        if variant == "kron_diag":
+            bs.append(_cast(_separated(rng, n, 1.0, 2.0), dtype))
+        elif variant == "kron_pd":
+            b = _cast(_with_spectrum(rng, _separated(rng, n, 1.0, 2.0), cplx, normal=True), dtype)
+            bs.append((b + b.conj().T) / 2)
+    ref_k = reduce(np.kron, [a.astype(np.complex128 if cplx else np.float64) for a in ks])
+    c = 0.5
+    if variant == "shift":
+        dense = ref_k + c * np.eye(n_total)
+    elif variant == "kron_diag":
+        dense = ref_k + np.diag(reduce(np.kron, [b.real.astype(np.float64) for b in bs]))
+    else:
+        dense = ref_k + reduce(
+            np.kron, [b.astype(np.complex128 if cplx else np.float64) for b in bs]
+        )
+
+    def build(xp: Any) -> kb.AbstractLinearOperator:
+        k = kb.kron(*[_to_backend(xp, a) for a in ks])
+        if variant == "shift":
+            return k + c * kb.identity(n_total)
+        if variant == "kron_diag":
+            return k + kb.kron(*[kb.diag(_to_backend(xp, b)) for b in bs])
+        return k + kb.kron(*[_to_backend(xp, b) for b in bs])
+
+    unitary = variant == "shift"
+    densifies = {"cholesky", "norm"} | (set() if unitary else {"svd", "eig", "eigh"})
+    cond = 2.0 ** (nf + 2) if spd else 4.0 ** (nf + 1)
+    return Case(
+        "kron_plus_diagonal", kind if spd else HERMITIAN, dtype, dense, build, cond, nf,
+        {"dims": dims, "variant": variant, "seed": seed, "densifies": densifies},
+    )  # fmt: skip
+
+
 #: name -> strategy factory ``(kind, dtypes) -> SearchStrategy[Case]``.
 FACTORIES: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "kronecker": kronecker_cases,
     "scaled_kronecker": scaled_kronecker_cases,
     "dense": dense_cases,
     "kronsum": kronsum_cases,
+    "kron_plus_diagonal": kron_plus_diagonal_cases,
 }
 
 #: Structures for which no public operation may reach the dense fallback.
-STRUCTURED = ("kronecker", "scaled_kronecker", "dense", "kronsum")
+STRUCTURED = ("kronecker", "scaled_kronecker", "dense", "kronsum", "kron_plus_diagonal")

@@ -53,6 +53,7 @@ from .linalg import (
 )
 from .linalg import _combinator_rules as _combinator_rules
 from .operators import _dense_rules as _dense_rules
+from .operators import _sum_rules as _sum_rules
 from .operators._dense import Dense, Diagonal, Identity, aslinearoperator, diag, identity
 from .operators._kronecker import Kronecker, KroneckerFactorization, kron
 from .operators._kronecker_sum import KroneckerSum, KroneckerSumFactorization, kronsum

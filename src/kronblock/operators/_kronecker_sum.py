@@ -51,14 +51,14 @@ from ..linalg import (
     svd,
     trace,
 )
-from ..linalg._factorization import Factorization, SolveOperator
+from ..linalg._factorization import Factorization, SolveOperator, slogdet_of_values
 from ..linalg._matfun import expm, funm, rescale, spectral_operator
 from ..linalg._sylvester import kronsum_triangular_solve
 from ._dense import Dense, Diagonal, Identity, aslinearoperator
 from ._dense_rules import is_hermitian
 from ._kronecker import Kronecker
 
-__all__ = ["KroneckerSum", "KroneckerSumFactorization", "kronsum"]
+__all__ = ["KroneckerSum", "KroneckerSumFactorization", "is_hermitian_operator", "kronsum"]
 
 
 @final
@@ -228,7 +228,7 @@ def _grid(xp: Namespace, values: Sequence[Array]) -> Array:
     return out
 
 
-def _is_hermitian_factor(f: AbstractLinearOperator) -> bool:
+def is_hermitian_operator(f: AbstractLinearOperator) -> bool:
     if HERMITIAN in f.tags or isinstance(f, Identity):
         return True
     if isinstance(f, Diagonal):
@@ -236,7 +236,7 @@ def _is_hermitian_factor(f: AbstractLinearOperator) -> bool:
     if isinstance(f, Dense):
         return is_hermitian(f.xp, f.array)
     if isinstance(f, Kronecker):
-        return all(_is_hermitian_factor(g) for g in f.factors)
+        return all(is_hermitian_operator(g) for g in f.factors)
     return False
 
 
@@ -257,7 +257,7 @@ class _Form:
 def _form(s: KroneckerSum, i: int, f: AbstractLinearOperator, where: str) -> _Form:
     """Hermitian factors by ``eigh`` (real ``d``); others by the complex Schur form."""
     xp = f.xp
-    if _is_hermitian_factor(f):
+    if is_hermitian_operator(f):
         with _factor(s, i, where):
             w, v = eigh(f)
         return _Form(v, w, None)
@@ -366,40 +366,13 @@ class KroneckerSumFactorization(Factorization):
         return SolveOperator(self, adjoint, dtype)
 
     def slogdet(self) -> tuple[Array, Array]:
-        return _slogdet_of_grid(self.xp, self.lam, self.dtype, self._tol)
+        return slogdet_of_values(self.xp, self.lam, self.dtype, self._tol)
 
 
 def _np_diag(d: Array) -> Any:
     import numpy as np
 
     return np.diag(to_numpy(d).astype(complex))
-
-
-def _slogdet_of_grid(xp: Namespace, lam: Array, dtype: Any, tol: Any) -> tuple[Array, Array]:
-    """``(sign, log|det|)`` of ``Π λ``: the sign (real ``dtype``) or phase from ``Σ arg λ``.
-
-    An eigenvalue sum with ``|λ| ≤ tol`` (zero up to the rounding of the factor
-    spectra, see :func:`_singular_tolerance`) makes the determinant exactly 0,
-    as the structure says, where a dense LU would return rounding noise.
-    """
-    rdt = real_dtype(xp, dtype)
-    absl = xp.abs(lam)
-    zero = xp.any(absl <= tol)
-    safe = xp.where(absl == 0, xp.ones_like(absl), absl)
-    logabs = xp.astype(xp.sum(xp.log(safe)), rdt)
-    if is_complex_dtype(xp, lam.dtype):
-        theta = xp.sum(xp.atan2(xp.imag(lam), xp.real(lam)))
-        if is_complex_dtype(xp, dtype):
-            sign = xp.astype(xp.cos(theta), dtype) + 1j * xp.astype(xp.sin(theta), dtype)
-        else:  # real data: the arguments of conjugate pairs cancel, Σ arg ∈ {0, π} mod 2π
-            one = xp.ones_like(theta)
-            sign = xp.astype(xp.where(xp.cos(theta) >= 0, one, -one), dtype)
-    else:
-        negatives = xp.sum(xp.astype(lam < 0, xp.int64))
-        sign = xp.astype(1 - 2 * (negatives % 2), dtype)
-    sign = xp.where(zero, xp.zeros_like(sign), sign)
-    logabs = xp.where(zero, xp.asarray(-math.inf, dtype=rdt), logabs)
-    return sign, logabs
 
 
 @factorize.register
@@ -426,10 +399,10 @@ def _slogdet_kronsum(s: KroneckerSum) -> tuple[Array, Array]:
     forms = []
     for i, f in enumerate(_work_factors(s)):
         with _factor(s, i, "slogdet"):
-            d = eigvalsh(f) if _is_hermitian_factor(f) else eigvals(f)
+            d = eigvalsh(f) if is_hermitian_operator(f) else eigvals(f)
         forms.append(_Form(f, d, None))
     tol = _singular_tolerance(s, forms)
-    return _slogdet_of_grid(xp, _grid(xp, [fm.d for fm in forms]), dt, tol)
+    return slogdet_of_values(xp, _grid(xp, [fm.d for fm in forms]), dt, tol)
 
 
 # ---- spectral ----------------------------------------------------------------------------

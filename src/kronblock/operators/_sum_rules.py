@@ -1,0 +1,405 @@
+"""Sums with structure: ``K + σ²I``, ``K + D``, ``A₁⊗B₁ + A₂⊗B₂`` and ``A⊕B + sI``.
+
+A lazy :class:`~kronblock.Sum` is recognised here when its terms have a
+pattern with an exact structured algorithm; any other sum takes the generic
+(dense) rule.  The patterns, tried in this order:
+
+1. **Kronecker sum plus shifts**, ``(A⊕B) + s·I = (A + s·I)⊕B``: a Kronecker
+   sum again, with all its rules.
+2. **Two Kronecker products** ``s·(A₁⊗…⊗A_K) + t·(B₁⊗…⊗B_K)`` with factors of
+   matching orders, every ``Aᵢ`` Hermitian and every ``Bᵢ`` Hermitian positive
+   definite (``Bᵢ = I`` for ``K + σ²I``, a positive diagonal for ``K + D`` with
+   ``D`` a Kronecker product of diagonals).  The factor pairs' generalized
+   eigenproblems ``Aᵢ Uᵢ = Bᵢ Uᵢ Λᵢ``, ``Uᵢᴴ Bᵢ Uᵢ = I``, give
+   ``G = ⊗Uᵢ`` with ``Gᴴ (sA + tB) G = diag(s·λ + t)``, ``λ = kron(λ₁, …, λ_K)``:
+   a :class:`~kronblock.linalg._factorization.CongruenceFactorization` with
+   solves in two Kronecker products and ``log det = Σ log(s·λ + t) +
+   Σᵢ (N/nᵢ) log det(t·Bᵢ)``.  ``Bᵢ = I`` makes ``G`` unitary: then
+   ``eigh``, ``inv`` and ``funm`` are structured too.  (For ``Bᵢ = Dᵢ``
+   diagonal, ``Uᵢ = Dᵢ^{-1/2} Ṽᵢ`` is exactly the whitening
+   ``D^{-1/2}(K + D)D^{-1/2} = K̃ + I``.)
+
+Cost: ``Σ O(nᵢ³)`` once, ``O(N·Σnᵢ)`` a solve; never ``N × N``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .._array_api import (
+    Array,
+    Namespace,
+    as_float_dtype,
+    is_complex_dtype,
+    is_eager,
+    real_dtype,
+)
+from .._delegate import solve_triangular
+from .._operator import AbstractLinearOperator, Scaled, Sum, astype
+from .._tags import POSITIVE_DEFINITE
+from ..linalg import eig, eigh, eigvals, eigvalsh, factorize, inv, norm, slogdet, svd
+from ..linalg._factorization import CongruenceFactorization, Factorization, slogdet_of_values
+from ..linalg._matfun import expm, funm, rescale, spectral_operator
+from ._dense import Dense, Diagonal, Identity
+from ._dense_rules import is_hermitian
+from ._kronecker import Kronecker, kron_vectors
+from ._kronecker_sum import KroneckerSum, is_hermitian_operator
+
+__all__ = ["KroneckerPair", "kronecker_pair", "shifted_kronsum"]
+
+
+def _unscale(op: AbstractLinearOperator) -> tuple[Any, AbstractLinearOperator]:
+    return (op.scalar, op.operator) if isinstance(op, Scaled) else (1, op)
+
+
+def _shift(op: AbstractLinearOperator) -> Any | None:
+    """``s`` if ``op`` is ``s·I``, else ``None``."""
+    s, inner = _unscale(op)
+    return s if isinstance(inner, Identity) else None
+
+
+# ---- pattern 1: a Kronecker sum plus shifts -----------------------------------------------
+def shifted_kronsum(a: Sum) -> KroneckerSum | None:
+    """``(A₁⊕…) + s·I`` (any number of shifts) as ``(A₁ + s·I)⊕…``, else ``None``."""
+    sums = [t for t in a.terms if isinstance(_unscale(t)[1], KroneckerSum)]
+    shifts = [_shift(t) for t in a.terms if not isinstance(_unscale(t)[1], KroneckerSum)]
+    if len(sums) != 1 or any(s is None for s in shifts) or not shifts:
+        return None
+    c, inner = _unscale(sums[0])
+    ks = rescale(inner, c) if c != 1 else inner  # c(A⊕B) = (cA)⊕(cB)
+    if not isinstance(ks, KroneckerSum):  # pragma: no cover - rescale keeps Kronecker sums
+        return None
+    total = sum(s for s in shifts if s is not None)
+    first = ks.factors[0]
+    xp = first.xp
+    dense = first.to_dense()
+    eye = xp.eye(first.shape[0], dtype=dense.dtype, device=first.device)
+    tags = first.tags & ({POSITIVE_DEFINITE} if _real_nonneg(total) else set())
+    shifted = Dense(dense + eye * total, frozenset(tags))
+    return KroneckerSum((shifted, *ks.factors[1:]))
+
+
+def _real_nonneg(s: Any) -> bool:
+    c = complex(s)
+    return c.imag == 0 and c.real >= 0
+
+
+# ---- pattern 2: s·(⊗Aᵢ) + t·(⊗Bᵢ), Aᵢ Hermitian, Bᵢ Hermitian positive definite -------------
+@dataclass(frozen=True)
+class KroneckerPair:
+    """``s·(A₁⊗…⊗A_K) + t·(B₁⊗…⊗B_K)`` with Hermitian ``Aᵢ`` and positive definite ``Bᵢ``."""
+
+    s: Any
+    a: tuple[AbstractLinearOperator, ...]
+    t: Any
+    b: tuple[AbstractLinearOperator, ...]  # Identity factors for a shift
+
+    @property
+    def unitary(self) -> bool:
+        """True when every ``Bᵢ`` is the identity (``G`` is unitary: an eigendecomposition)."""
+        return all(isinstance(f, Identity) for f in self.b)
+
+
+def _kron_factors(op: AbstractLinearOperator) -> tuple[AbstractLinearOperator, ...]:
+    return op.factors if isinstance(op, Kronecker) else (op,)
+
+
+def kronecker_pair(a: Sum) -> KroneckerPair | None:
+    """The pattern of a two-term sum, or ``None`` (checked on eager data; lazy: ``None``)."""
+    if len(a.terms) != 2:
+        return None
+    (s1, o1), (s2, o2) = (_unscale(t) for t in a.terms)
+    for s, x, t, y in ((s1, o1, s2, o2), (s2, o2, s1, o1)):
+        if not isinstance(x, Kronecker):
+            continue
+        fa = x.factors
+        if isinstance(y, Identity):  # a shift: B = I ⊗ … ⊗ I
+            fb: tuple[AbstractLinearOperator, ...] = tuple(
+                Identity(f.shape[0], f.dtype, f.xp, f.device) for f in fa
+            )
+        else:
+            fb = _kron_factors(y)
+        if len(fb) != len(fa) or any(
+            f.shape[0] != f.shape[1] or f.shape != g.shape for f, g in zip(fa, fb)
+        ):
+            continue
+        if all(is_hermitian_operator(f) for f in fa) and all(_is_pd(g) for g in fb):
+            return KroneckerPair(s, fa, t, fb)
+    return None
+
+
+def _is_pd(f: AbstractLinearOperator) -> bool:
+    """Identity, a positive diagonal, or a Hermitian matrix with a Cholesky factor (eager)."""
+    xp = f.xp
+    if isinstance(f, Identity):
+        return True
+    if isinstance(f, Diagonal):
+        d = f.diagonal
+        if not is_eager(d):
+            return False
+        if is_complex_dtype(xp, d.dtype) and bool(xp.any(xp.imag(d) != 0)):
+            return False
+        return (
+            bool(xp.all(xp.real(d) > 0)) if is_complex_dtype(xp, d.dtype) else bool(xp.all(d > 0))
+        )
+    if not isinstance(f, Dense) or not is_eager(f.array):
+        return False
+    if POSITIVE_DEFINITE not in f.tags and not is_hermitian(xp, f.array):
+        return False
+    try:
+        low = xp.linalg.cholesky(f.array)
+    except Exception:  # NumPy's LinAlgError, torch's RuntimeError, ...
+        return False
+    return bool(xp.all(xp.isfinite(low)))
+
+
+@dataclass(frozen=True)
+class _GenEig:
+    """``A U = B U diag(λ)``, ``Uᴴ B U = I``, and ``log|det U| = −½ log det B``."""
+
+    lam: Array
+    u: AbstractLinearOperator
+    logabsdet_u: Any
+
+
+def _generalized_eigh(a: AbstractLinearOperator, b: AbstractLinearOperator, dtype: Any) -> _GenEig:
+    """The generalized Hermitian eigenproblem of one factor pair: ``O(n³)``.
+
+    ``B = I``: ``eigh(A)`` (structured for any factor type).  ``B = D``
+    diagonal: ``eigh(D^{-1/2} A D^{-1/2})``, ``U = D^{-1/2} Y``.  ``B`` dense:
+    ``B = L Lᴴ``, ``eigh(L⁻¹ A L⁻ᴴ) = (λ, Y)``, ``U = L⁻ᴴ Y``.
+    """
+    a, b = astype(a, dtype), astype(b, dtype)
+    if isinstance(b, Identity):
+        lam, v = eigh(a)
+        return _GenEig(lam, v, 0.0)
+    xp = a.xp
+    ad = a.to_dense()
+    if isinstance(b, Diagonal):
+        d = xp.real(b.diagonal) if is_complex_dtype(xp, b.diagonal.dtype) else b.diagonal
+        r = 1 / xp.sqrt(d)
+        lam, y = xp.linalg.eigh(
+            _hermitian_part(xp, ad * xp.astype(r[:, None] * r[None, :], ad.dtype))
+        )
+        u = y * xp.astype(r, y.dtype)[:, None]
+        return _GenEig(lam, Dense(u), -0.5 * float(xp.sum(xp.log(d))))
+    bd = b.to_dense()
+    low = xp.linalg.cholesky(bd)
+    x = solve_triangular(xp, low, ad, lower=True)  # L⁻¹ A
+    c = solve_triangular(xp, low, xp.conj(xp.matrix_transpose(x)), lower=True)  # L⁻¹ A L⁻ᴴ
+    lam, y = xp.linalg.eigh(_hermitian_part(xp, c))
+    u = solve_triangular(xp, low, y, lower=True, adjoint=True)  # L⁻ᴴ Y
+    diag = xp.linalg.diagonal(low)
+    logdet_b = 2 * float(
+        xp.sum(xp.log(xp.real(diag) if is_complex_dtype(xp, diag.dtype) else diag))
+    )
+    return _GenEig(lam, Dense(u), -0.5 * logdet_b)
+
+
+def _hermitian_part(xp: Namespace, c: Array) -> Array:
+    return (c + xp.conj(xp.matrix_transpose(c))) / 2
+
+
+@dataclass(frozen=True)
+class _PairForm:
+    """``Gᴴ (sA + tB) G = diag(μ)`` with ``G = ⊗Uᵢ``."""
+
+    g: Kronecker
+    mu: Array
+    logabsdet_g: float
+    tol: float
+
+
+def _pair_form(a: Sum, p: KroneckerPair) -> _PairForm:
+    xp = a.xp
+    dt = as_float_dtype(xp, a.dtype)
+    parts = [_generalized_eigh(fa, fb, dt) for fa, fb in zip(p.a, p.b)]
+    lam = kron_vectors(xp, [q.lam for q in parts])
+    mu = lam * p.s + p.t
+    n = a.shape[0]
+    logabsdet_g = sum((n // q.lam.shape[0]) * q.logabsdet_u for q in parts if q.lam.shape[0])
+    eps = float(xp.finfo(real_dtype(xp, dt)).eps)
+    scale = float(xp.max(xp.abs(mu))) if n and is_eager(mu) else 0.0
+    tol = 10 * max(a.shape[0] ** (1 / max(len(parts), 1)), 1) * eps * scale
+    return _PairForm(Kronecker(tuple(q.u for q in parts)), mu, logabsdet_g, tol)
+
+
+def _pair_factorization(a: Sum, p: KroneckerPair, where: str) -> CongruenceFactorization:
+    form = _pair_form(a, p)
+    dt = as_float_dtype(a.xp, a.dtype)
+    return CongruenceFactorization(form.g, form.mu, form.logabsdet_g, dt, tol=form.tol, where=where)
+
+
+def _real_unitary_pair(p: KroneckerPair) -> bool:
+    """``s·A + t·I`` with real ``s``, ``t``: Hermitian, ``G`` its eigenvectors."""
+    return p.unitary and complex(p.s).imag == 0 and complex(p.t).imag == 0
+
+
+# ---- the rules on Sum -----------------------------------------------------------------------
+def _generic(table: Any) -> Callable[..., Any]:
+    return table.dispatch(AbstractLinearOperator)
+
+
+@factorize.register
+def _factorize_sum(a: Sum, assume_a: str) -> Factorization:
+    """Structured for the patterns of the module doc; otherwise the dense fallback."""
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return factorize(ks, assume_a=assume_a)
+    p = kronecker_pair(a)
+    if p is None:
+        return _generic(factorize.rules)(a, assume_a)
+    f = _pair_factorization(a, p, "factorize")
+    if assume_a == "positive_definite":
+        xp = a.xp
+        mu = f.mu
+        real = complex(p.s).imag == 0 and complex(p.t).imag == 0
+        if not real or bool(xp.min(xp.real(mu) if is_complex_dtype(xp, mu.dtype) else mu) <= 0):
+            from .._errors import LinAlgError
+
+            raise LinAlgError("factorize: the sum is not positive definite")
+    return f
+
+
+@slogdet.register
+def _slogdet_sum(a: Sum) -> tuple[Array, Array]:
+    """``Σ log|μ| − 2 log|det G|`` for the patterns; a Kronecker sum's rule for pattern 1."""
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return slogdet(ks)
+    p = kronecker_pair(a)
+    if p is None:
+        return _generic(slogdet.rules)(a)
+    form = _pair_form(a, p)
+    dt = as_float_dtype(a.xp, a.dtype)
+    sign, logabs = slogdet_of_values(a.xp, form.mu, dt, form.tol)
+    return sign, logabs - 2 * form.logabsdet_g
+
+
+@inv.register
+def _inv_sum(a: Sum) -> AbstractLinearOperator:
+    """``(sA + tB)⁻¹ = G diag(1/μ) Gᴴ``, lazy; a Kronecker sum's inverse for pattern 1."""
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return inv(ks)
+    p = kronecker_pair(a)
+    if p is None:
+        return _generic(inv.rules)(a)
+    f = _pair_factorization(a, p, "inv")
+    return spectral_operator(f.g, 1 / f.mu)
+
+
+@eigh.register
+def _eigh_sum(a: Sum) -> tuple[Array, AbstractLinearOperator]:
+    """``s·(⊗Aᵢ) + t·I = (⊗Vᵢ) diag(s·λ + t) (⊗Vᵢ)ᴴ`` (Kronecker order); Kronecker sums too."""
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return eigh(ks)
+    p = kronecker_pair(a)
+    if p is None or not _real_unitary_pair(p):
+        return _generic(eigh.rules)(a)
+    form = _pair_form(a, p)
+    return form.mu, form.g
+
+
+@eigvalsh.register
+def _eigvalsh_sum(a: Sum) -> Array:
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return eigvalsh(ks)
+    p = kronecker_pair(a)
+    if p is None or not _real_unitary_pair(p):
+        return _generic(eigvalsh.rules)(a)
+    return a.xp.sort(_pair_form(a, p).mu)
+
+
+@funm.register
+def _funm_sum(a: Sum, func: Callable[[Array], Array]) -> AbstractLinearOperator:
+    """``f(s·K + t·I) = G diag(f(s·λ + t)) Gᴴ`` (unitary ``G``); Kronecker sums too."""
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return funm(ks, func)
+    p = kronecker_pair(a)
+    if p is None or not p.unitary:
+        return _generic(funm.rules)(a, func)
+    form = _pair_form(a, p)
+    return spectral_operator(form.g, func(form.mu))
+
+
+@expm.register
+def _expm_sum(a: Sum) -> AbstractLinearOperator:
+    """``exp((A⊕B) + sI) = exp(A + sI)⊗exp(B)``; other sums: as ``funm`` or the dense fallback."""
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return expm(ks)
+    p = kronecker_pair(a)
+    if p is None or not p.unitary:
+        return _generic(expm.rules)(a)
+    form = _pair_form(a, p)
+    return spectral_operator(form.g, a.xp.exp(form.mu))
+
+
+@eig.register
+def _eig_sum(a: Sum) -> tuple[Array, AbstractLinearOperator]:
+    """``s·(⊗Aᵢ) + t·I``: eigenvalues ``s·λ + t`` (Kronecker order), eigenvectors ``⊗Vᵢ``."""
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return eig(ks)
+    p = kronecker_pair(a)
+    if p is None or not p.unitary:
+        return _generic(eig.rules)(a)
+    form = _pair_form(a, p)
+    return _complex(a.xp, form.mu), form.g
+
+
+@eigvals.register
+def _eigvals_sum(a: Sum) -> Array:
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return eigvals(ks)
+    p = kronecker_pair(a)
+    if p is None or not p.unitary:
+        return _generic(eigvals.rules)(a)
+    return _complex(a.xp, _pair_form(a, p).mu)
+
+
+def _complex(xp: Namespace, mu: Array) -> Array:
+    if is_complex_dtype(xp, mu.dtype):
+        return mu
+    return xp.astype(mu, xp.complex64 if mu.dtype == xp.float32 else xp.complex128)
+
+
+@svd.register
+def _svd_sum(a: Sum) -> tuple[AbstractLinearOperator, Array, AbstractLinearOperator]:
+    """``s·(⊗Aᵢ) + t·I = (G·diag(phase μ)) diag(|μ|) Gᴴ`` with unitary ``G`` (Kronecker order)."""
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return svd(ks)
+    p = kronecker_pair(a)
+    if p is None or not p.unitary:
+        return _generic(svd.rules)(a)
+    xp = a.xp
+    form = _pair_form(a, p)
+    mu = form.mu
+    sv = xp.abs(mu)
+    safe = xp.where(sv == 0, xp.ones_like(sv), sv)
+    phase = xp.where(sv == 0, xp.ones_like(mu), mu / xp.astype(safe, mu.dtype))
+    return form.g @ Diagonal(phase), sv, form.g.H
+
+
+@norm.register
+def _norm_sum(a: Sum, ord: Any) -> Array:
+    """Unitary ``G``: Frobenius, 2, −2 and nuclear norms from ``|μ|``; Kronecker sums' rules."""
+    ks = shifted_kronsum(a)
+    if ks is not None:
+        return norm(ks, ord)
+    p = kronecker_pair(a)
+    if p is None or not p.unitary or ord not in ("fro", None, 2, -2, "nuc"):
+        return _generic(norm.rules)(a, ord)
+    xp = a.xp
+    mags = xp.abs(_pair_form(a, p).mu)
+    if ord in ("fro", None):
+        return xp.sqrt(xp.sum(mags * mags))
+    return {2: xp.max, -2: xp.min}.get(ord, xp.sum)(mags)
