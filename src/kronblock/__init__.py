@@ -14,8 +14,14 @@ big matrix unless asked.
 True
 """
 
-from . import linalg
-from ._errors import DenseBudgetError, DensificationWarning, KronblockWarning, LinAlgError
+from . import linalg, solvers
+from ._errors import (
+    ConvergenceError,
+    DenseBudgetError,
+    DensificationWarning,
+    KronblockWarning,
+    LinAlgError,
+)
 from ._operator import (
     DEFAULT_MAX_BYTES,
     AbstractLinearOperator,
@@ -58,6 +64,7 @@ from .operators._dense import Dense, Diagonal, Identity, aslinearoperator, diag,
 from .operators._kronecker import Kronecker, KroneckerFactorization, kron
 from .operators._kronecker_sum import KroneckerSum, KroneckerSumFactorization, kronsum
 from .operators._sparse import Sparse
+from .operators._sum_rules import KroneckerDiagonalPCG
 
 __version__ = "0.1.0"
 
@@ -65,6 +72,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "AbstractLinearOperator",
     "Conjugate",
+    "ConvergenceError",
     "Dense",
     "DenseBudgetError",
     "DensificationWarning",
@@ -73,6 +81,7 @@ __all__ = [
     "Identity",
     "KronblockWarning",
     "Kronecker",
+    "KroneckerDiagonalPCG",
     "KroneckerFactorization",
     "KroneckerSum",
     "KroneckerSumFactorization",
@@ -109,6 +118,7 @@ __all__ = [
     "register_matmul",
     "slogdet",
     "solve",
+    "solvers",
     "svd",
     "svdvals",
     "trace",
