@@ -104,6 +104,7 @@ __all__ = [
     "expm",
     "factorize",
     "funm",
+    "graphs",
     "identity",
     "inv",
     "kron",
@@ -125,3 +126,5 @@ __all__ = [
     "unvec",
     "vec",
 ]
+
+from . import graphs

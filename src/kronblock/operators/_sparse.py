@@ -17,6 +17,7 @@ import numpy as np
 from .._array_api import NUMPY, Array, Namespace
 from .._operator import AbstractLinearOperator
 from .._tags import transpose_tags
+from ..linalg._matfun import expm, funm, rescale
 
 __all__ = ["Sparse", "is_scipy_sparse"]
 
@@ -253,3 +254,19 @@ def _matrix_power_sparse(a: Sparse, n: int) -> AbstractLinearOperator:
     for _ in range(n):
         out = out @ a.matrix
     return Sparse(out.tocsr())
+
+
+@expm.register
+def _expm_sparse(a: Sparse) -> Any:
+    # a small factor: dense expm (the exponential of a sparse matrix is dense)
+    return expm(_dense(a))
+
+
+@funm.register
+def _funm_sparse(a: Sparse, func: Any) -> Any:
+    return funm(_dense(a), func)
+
+
+@rescale.register
+def _rescale_sparse(a: Sparse, s: Any) -> AbstractLinearOperator:
+    return Sparse(a.matrix * s)
