@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, final
 
+import numpy as np
+
 from .._array_api import (
     Array,
     Namespace,
@@ -134,7 +136,12 @@ class KroneckerSum(Composite):
         out = None
         for t in self.terms():
             y = t._matmat(x)
-            out = y if out is None else out + y
+            if out is None:
+                out = y
+            elif isinstance(out, np.ndarray) and out.dtype == y.dtype:
+                np.add(out, y, out=out)  # our own fresh array: accumulate in place
+            else:
+                out = out + y
         assert out is not None
         return out
 
@@ -370,8 +377,6 @@ class KroneckerSumFactorization(Factorization):
 
 
 def _np_diag(d: Array) -> Any:
-    import numpy as np
-
     return np.diag(to_numpy(d).astype(complex))
 
 

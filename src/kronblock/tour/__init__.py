@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from . import kronecker
+from . import kronecker, kronecker_sum
 from ._check import Checker
 
 __all__ = ["CHAPTERS", "Chapter", "Checker"]
@@ -30,4 +30,5 @@ class Chapter(NamedTuple):
 #: The chapters, in the order ``python -m kronblock tour`` runs them.
 CHAPTERS: dict[str, Chapter] = {
     "kronecker": Chapter(kronecker.DESCRIPTION, kronecker.run),
+    "kronecker_sum": Chapter(kronecker_sum.DESCRIPTION, kronecker_sum.run),
 }
