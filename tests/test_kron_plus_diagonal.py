@@ -161,4 +161,4 @@ def test_unstructured_sums_fall_back_with_a_warning() -> None:
         x, np.linalg.solve(np.kron(a, np.eye(2)) + 0.5 * np.eye(6), np.ones(6))
     )
     with pytest.raises(ValueError, match="KroneckerDiagonalPCG: expected"):
-        kb.KroneckerDiagonalPCG(op)  # type: ignore[arg-type]
+        kb.KroneckerDiagonalPCG(op)

@@ -291,8 +291,10 @@ class KroneckerDiagonalPCG(Factorization):
     True
     """
 
-    def __init__(self, op: Sum, *, rtol: float | None = None, maxiter: int | None = None) -> None:
-        found = kron_plus_diagonal(op)
+    def __init__(
+        self, op: AbstractLinearOperator, *, rtol: float | None = None, maxiter: int | None = None
+    ) -> None:
+        found = kron_plus_diagonal(op) if isinstance(op, Sum) else None
         if found is None:
             raise ValueError(
                 "KroneckerDiagonalPCG: expected s·kron(A₁, …) + diag(d) with Hermitian factors, "
