@@ -410,6 +410,157 @@ def kron_plus_diagonal_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...]
     )  # fmt: skip
 
 
+# ---- block matrices -----------------------------------------------------------------------
+def _partition(a: np.ndarray, rows: list[int], cols: list[int]) -> list[list[np.ndarray]]:
+    ro, co = np.cumsum([0, *rows]), np.cumsum([0, *cols])
+    return [
+        [a[ro[i] : ro[i + 1], co[j] : co[j + 1]] for j in range(len(cols))]
+        for i in range(len(rows))
+    ]
+
+
+def _small(rng: np.random.Generator, m: int, n: int, cplx: bool, scale: float) -> np.ndarray:
+    z = rng.standard_normal((m, n)) + (1j * rng.standard_normal((m, n)) if cplx else 0)
+    return scale * z / max(1.0, math.sqrt(m * n))
+
+
+@st.composite
+def block_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) -> Case:
+    """A 1×1 to 3×3 grid of blocks (dense, Kronecker, zero), with a dense ``np.block`` reference.
+
+    SPD: ``L D Lᴴ`` (block-partitioned) or Kronecker diagonal blocks with a small
+    coupling.  HERMITIAN: ``L D Lᴴ`` with an indefinite ``D``, or a saddle-point
+    (KKT) matrix ``[[A, Bᵀ], [B, 0]]`` with ``A`` a Kronecker product.  GENERAL:
+    ``L U`` (every leading block nonsingular), block lower triangular, or a zero
+    (1, 1) block that forces the other pivot.  RECT: any partitions.
+    """
+    dtype = draw(st.sampled_from(dtypes), label="dtype")
+    seed = draw(st.integers(0, 2**31 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    cplx = dtype.startswith("complex")
+    variants = {
+        SPD: ("ldl", "kron_coupled"),
+        HERMITIAN: ("ldl", "kkt"),
+        GENERAL: ("lu", "triangular", "zero_pivot"),
+        RECT: ("rect",),
+    }[kind]
+    variant = draw(st.sampled_from(variants), label="variant")
+    nb = 2 if variant in ("kkt", "zero_pivot") else draw(st.integers(1, 3), label="blocks")
+    rows = [draw(st.integers(1, 5), label=f"m{i}") for i in range(nb)]
+    cols = list(rows)
+    blocks: list[list[Any]]
+    if variant == "rect":
+        cols = [draw(st.integers(1, 5), label=f"n{j}") for j in range(draw(st.integers(1, 3)))]
+        dense = _small(rng, sum(rows), sum(cols), cplx, 3.0)
+        blocks = [
+            [b if rng.random() < 0.7 else 0 for b in r] for r in _partition(dense, rows, cols)
+        ]
+        cond = 1.0
+    elif variant == "kron_coupled":
+        # diagonal blocks kron(S1, S2) (eigenvalues ≥ 1), Hermitian coupling of norm ≤ 0.3
+        blocks = [[0] * nb for _ in range(nb)]
+        diag_dense = []
+        for i in range(nb):
+            n1 = draw(st.integers(1, 3), label=f"k{i}")
+            n2 = draw(st.integers(1, 3), label=f"l{i}")
+            s1 = matrix(rng, SPD, n1, n1, cplx)
+            s2 = matrix(rng, SPD, n2, n2, cplx)
+            s1, s2 = (s1 + s1.conj().T) / 2, (s2 + s2.conj().T) / 2
+            rows[i] = n1 * n2
+            blocks[i][i] = ("kron", s1, s2)
+            diag_dense.append(np.kron(s1, s2))
+        cols = list(rows)
+        total = sum(rows)
+        e = _small(rng, total, total, cplx, 0.3 / max(nb, 1))
+        e = (e + e.conj().T) / 2
+        parts = _partition(e, rows, cols)
+        for i in range(nb):
+            for j in range(i + 1, nb):
+                if rng.random() < 0.6:  # a coupling pair (i, j), (j, i) = its adjoint
+                    blocks[i][j], blocks[j][i] = parts[i][j], parts[j][i]
+        cond = 20.0
+    elif variant == "kkt":
+        n1 = draw(st.integers(1, 3), label="a1")
+        n2 = draw(st.integers(1, 2), label="a2")
+        p = draw(st.integers(1, n1 * n2), label="constraints")
+        s1, s2 = matrix(rng, SPD, n1, n1, cplx), matrix(rng, SPD, n2, n2, cplx)
+        s1, s2 = (s1 + s1.conj().T) / 2, (s2 + s2.conj().T) / 2
+        bmat = matrix(rng, RECT, p, n1 * n2, cplx)  # full rank, singular values in [1, 2]
+        blocks = [[("kron", s1, s2), bmat.conj().T], [bmat, 0]]
+        rows = cols = [n1 * n2, p]
+        cond = 100.0
+    else:
+        n = sum(rows)
+        low = np.eye(n) + np.tril(_small(rng, n, n, cplx, 0.5), -1)
+        lam = _separated(rng, n, 1.0, 2.0)
+        if variant == "ldl" and kind == HERMITIAN:
+            lam = lam * rng.choice([-1.0, 1.0], n)
+        if variant == "ldl":
+            dense = (low * lam) @ low.conj().T
+        else:
+            up = np.diag(lam * rng.choice([-1.0, 1.0], n)) + np.triu(
+                _small(rng, n, n, cplx, 0.5), 1
+            )
+            dense = low @ up
+        parts = _partition(dense, rows, cols)
+        blocks = [list(r) for r in parts]
+        if variant == "triangular":
+            for i in range(nb):
+                for j in range(i + 1, nb):
+                    blocks[i][j] = 0
+        if variant == "zero_pivot":
+            m0 = rows[0]
+            n1 = draw(st.integers(m0, m0 + 3), label="n1")
+            rows = cols = [m0, n1]
+            bm = matrix(rng, RECT, m0, n1, cplx)
+            cm = matrix(rng, RECT, n1, m0, cplx)
+            dm = matrix(rng, GENERAL, n1, n1, cplx)
+            blocks = [[0, bm], [cm, dm]]
+        cond = 50.0
+
+    def as_dense(b: Any, m: int, n: int) -> np.ndarray:
+        if isinstance(b, tuple):
+            return np.kron(b[1], b[2])
+        if isinstance(b, int):
+            return np.zeros((m, n))
+        return b
+
+    cast_blocks = [
+        [b if isinstance(b, int) else (
+            ("kron", _cast(b[1], dtype), _cast(b[2], dtype)) if isinstance(b, tuple)
+            else _cast(b, dtype)
+        ) for b in r]
+        for r in blocks
+    ]  # fmt: skip
+    wide = np.complex128 if cplx else np.float64
+    dense = np.block(
+        [
+            [as_dense(b, rows[i], cols[j]).astype(wide) for j, b in enumerate(r)]
+            for i, r in enumerate(cast_blocks)
+        ]
+    )
+    if kind in (HERMITIAN, SPD):
+        dense = (dense + dense.conj().T) / 2  # the reference of what was cast
+
+    def build(xp: Any) -> kb.AbstractLinearOperator:
+        grid = [
+            [0 if isinstance(b, int) else (
+                kb.kron(_to_backend(xp, b[1]), _to_backend(xp, b[2])) if isinstance(b, tuple)
+                else _to_backend(xp, b)
+            ) for b in r]
+            for r in cast_blocks
+        ]  # fmt: skip
+        return kb.block(grid, row_sizes=rows, col_sizes=cols)
+
+    if all(isinstance(b, int) for r in cast_blocks for b in r):
+        return draw(block_cases(kind, dtypes))  # pragma: no cover - an all-zero draw
+    return Case(
+        "block", kind, dtype, dense, build, cond, nb,
+        {"variant": variant, "rows": rows, "cols": cols, "seed": seed,
+         "densifies": {"cholesky", "eig", "eigh", "svd", "norm"}},
+    )  # fmt: skip
+
+
 #: name -> strategy factory ``(kind, dtypes) -> SearchStrategy[Case]``.
 FACTORIES: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "kronecker": kronecker_cases,
@@ -417,7 +568,8 @@ FACTORIES: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "dense": dense_cases,
     "kronsum": kronsum_cases,
     "kron_plus_diagonal": kron_plus_diagonal_cases,
+    "block": block_cases,
 }
 
 #: Structures for which no public operation may reach the dense fallback.
-STRUCTURED = ("kronecker", "scaled_kronecker", "dense", "kronsum", "kron_plus_diagonal")
+STRUCTURED = ("kronecker", "scaled_kronecker", "dense", "kronsum", "kron_plus_diagonal", "block")

@@ -60,6 +60,7 @@ from .linalg import (
 from .linalg import _combinator_rules as _combinator_rules
 from .operators import _dense_rules as _dense_rules
 from .operators import _sum_rules as _sum_rules
+from .operators._block import Block, BlockFactorization, block
 from .operators._dense import Dense, Diagonal, Identity, aslinearoperator, diag, identity
 from .operators._kronecker import Kronecker, KroneckerFactorization, kron
 from .operators._kronecker_sum import KroneckerSum, KroneckerSumFactorization, kronsum
@@ -71,6 +72,8 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "AbstractLinearOperator",
+    "Block",
+    "BlockFactorization",
     "Conjugate",
     "ConvergenceError",
     "Dense",
@@ -92,6 +95,7 @@ __all__ = [
     "Sum",
     "__version__",
     "aslinearoperator",
+    "block",
     "cho_factor",
     "cholesky",
     "det",
