@@ -162,3 +162,49 @@ def test_unstructured_sums_fall_back_with_a_warning() -> None:
     )
     with pytest.raises(ValueError, match="KroneckerDiagonalPCG: expected"):
         kb.KroneckerDiagonalPCG(op)
+
+
+def test_the_better_conditioned_term_is_the_metric() -> None:
+    rng = np.random.default_rng(5)
+    q, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    b1 = (q * np.array([1e-12, 1.0, 1.0, 1.0])) @ q.T
+    b1 = (b1 + b1.T) / 2  # positive definite, cond 1e12
+    s4, s5 = spd(rng, 4), spd(rng, 5)
+    op = kb.kron(s4, s5) + kb.kron(b1, np.eye(5))  # the whole is well conditioned
+    dense = np.kron(s4, s5) + np.kron(b1, np.eye(5))
+    b = rng.standard_normal(20)
+    np.testing.assert_allclose(kb.solve(op, b), np.linalg.solve(dense, b), rtol=1e-12)
+    np.testing.assert_allclose(kb.slogdet(op)[1], np.linalg.slogdet(dense)[1], rtol=1e-12)
+
+
+def test_pcg_accepts_a_stagnated_but_backward_stable_solve() -> None:
+    rng = np.random.default_rng(6)
+    q, _ = np.linalg.qr(rng.standard_normal((30, 30)))
+    a = (q * np.linspace(1e-9, 1.0, 30)) @ q.T
+    a = (a + a.T) / 2
+    b_ = spd(rng, 30)
+    d = rng.uniform(1e-9, 1e-8, 900)
+    op = kb.kron(a, b_) + kb.diag(d)  # cond ≈ 1e9: the residual cannot reach 1e-12·‖b‖
+    dense = np.kron(a, b_) + np.diag(d)
+    rhs = rng.standard_normal(900)
+    x = kb.solve(op, rhs)
+    ref = np.linalg.solve(dense, rhs)
+    assert np.linalg.norm(x - ref) <= 1e-6 * np.linalg.norm(ref)
+
+
+def test_inverse_of_kron_plus_diagonal_is_a_pcg_operator() -> None:
+    rng = np.random.default_rng(7)
+    fs = [spd(rng, 6), spd(rng, 5)]
+    d = rng.uniform(0.5, 2.0, 30)
+    inv_op = kb.inv(kb.kron(*fs) + kb.diag(d))
+    dense = np.kron(*fs) + np.diag(d)
+    np.testing.assert_allclose(inv_op @ np.ones(30), np.linalg.solve(dense, np.ones(30)), rtol=1e-9)
+
+
+def test_non_square_kronecker_plus_diagonal_falls_back() -> None:
+    rng = np.random.default_rng(8)
+    k = kb.kron(rng.standard_normal((2, 3)), rng.standard_normal((3, 2)))  # 6 × 6
+    d = rng.uniform(1.0, 2.0, 6)
+    with pytest.warns(kb.DensificationWarning):
+        x = kb.solve(k + kb.diag(d), np.ones(6))
+    np.testing.assert_allclose(x, np.linalg.solve(k.to_dense() + np.diag(d), np.ones(6)))

@@ -260,3 +260,73 @@ def test_general_solve_on_other_backends(xp: Any) -> None:
     np.testing.assert_allclose(to_numpy(x), np.linalg.solve(dense_kronsum(a, b), rhs), rtol=1e-10)
     e = kb.expm(s)
     np.testing.assert_allclose(to_numpy(e.to_dense()), sla.expm(dense_kronsum(a, b)), rtol=1e-9)
+
+
+# ---- regressions found in review --------------------------------------------------------
+def test_nearly_symmetric_factors_take_the_general_path() -> None:
+    a = np.array([[1.0, 0.0], [0.003, 1.0]], dtype=np.float32)  # far from symmetric in float32
+    x = kb.solve(kb.kronsum(a, np.ones((1, 1), dtype=np.float32)), np.ones(2, dtype=np.float32))
+    np.testing.assert_allclose(x, np.linalg.solve(a + np.eye(2), np.ones(2)), rtol=1e-6)
+    d = np.array([1 + 1e-8j, 2.0])  # complex diagonal, not exactly real: not Hermitian
+    b = np.array([[2.0, 1.0], [1.0, 3.0]])
+    ref = np.linalg.solve(dense_kronsum(np.diag(d), b), np.ones(4))
+    np.testing.assert_allclose(kb.solve(kb.kronsum(kb.diag(d), b), np.ones(4)), ref, rtol=1e-12)
+
+
+def test_ill_conditioned_float32_sum_is_not_called_singular() -> None:
+    lap = path_laplacian(30).astype(np.float32)
+    s = kb.kronsum(lap + np.float32(1e-4) * np.eye(30, dtype=np.float32), lap)  # cond ≈ 8e4
+    sign, logabs = kb.slogdet(s)
+    ref = np.linalg.slogdet(s.to_dense().astype(np.float64))
+    assert float(sign) == ref[0]
+    np.testing.assert_allclose(float(logabs), ref[1], rtol=1e-5)
+    x = kb.solve(s, np.ones(900, dtype=np.float32))
+    assert np.linalg.norm(s @ x - 1) / 30 < 1e-2  # backward stable at cond·eps32
+
+
+def test_complex64_phase_is_accumulated_in_double() -> None:
+    rng = np.random.default_rng(11)
+    fs = []
+    for _ in range(3):  # Hermitian plus 5i·I: eigenvalues off the real axis, N = 27000
+        g = rng.standard_normal((30, 30))
+        fs.append(g + g.T + 5j * np.eye(30))
+    s64 = kb.kronsum(*[f.astype(np.complex64) for f in fs])
+    s128 = kb.kronsum(*fs)
+    p64, p128 = complex(kb.slogdet(s64)[0]), complex(kb.slogdet(s128)[0])
+    assert abs(p64 - p128) < 1e-2  # a float32 angle sum would be off by ~0.1 rad here
+
+
+def test_inverse_of_a_real_sum_with_a_complex_eigenbasis_is_real() -> None:
+    rot = np.array([[2.0, -1.0], [1.0, 2.0]])  # normal, complex eigenvectors
+    s = kb.kronsum(rot, np.diag([1.0, 3.0]))
+    i = kb.inv(s)
+    assert i.dtype == np.float64
+    np.testing.assert_allclose(i.to_dense(), np.linalg.inv(s.to_dense()), atol=1e-14)
+
+
+def test_frobenius_norm_without_cancellation() -> None:
+    rng = np.random.default_rng(12)
+    a, b = rng.standard_normal((3, 3)), rng.standard_normal((4, 4))
+    s = kb.kronsum(a + 1e4 * np.eye(3), b - 1e4 * np.eye(4))  # = kronsum(a, b) exactly
+    np.testing.assert_allclose(kb.norm(s), np.linalg.norm(dense_kronsum(a, b)), rtol=1e-10)
+
+
+def test_expm_of_a_scaled_shifted_sum_keeps_the_structure() -> None:
+    rng = np.random.default_rng(13)
+    a, b = spd(rng, 3), spd(rng, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", kb.DensificationWarning)
+        e1 = kb.expm(-0.5 * (kb.kronsum(a, b) + 2.0 * kb.identity(12)))
+        e2 = kb.expm(-0.5 * (kb.kron(a, b) + kb.identity(12)))
+    np.testing.assert_allclose(
+        e1.to_dense(), sla.expm(-0.5 * (dense_kronsum(a, b) + 2 * np.eye(12))), atol=1e-14
+    )
+    np.testing.assert_allclose(
+        e2.to_dense(), sla.expm(-0.5 * (np.kron(a, b) + np.eye(12))), atol=1e-14
+    )
+
+
+def test_funm_of_a_defective_dense_matrix_raises() -> None:
+    jordan = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]])
+    with pytest.raises(kb.LinAlgError, match=r"inaccurate.*expm"):
+        kb.funm(jordan, np.exp)

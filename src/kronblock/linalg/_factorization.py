@@ -426,7 +426,9 @@ def slogdet_of_values(xp: Namespace, lam: Array, dtype: Any, tol: Any) -> tuple[
     safe = xp.where(absl == 0, xp.ones_like(absl), absl)
     logabs = xp.astype(xp.sum(xp.log(safe)), rdt)
     if is_complex_dtype(xp, lam.dtype):
-        theta = xp.sum(xp.atan2(xp.imag(lam), xp.real(lam)))
+        # Σ arg λ accumulated in float64 (float32 loses the phase at N ~ 10⁶), mod 2π
+        angles = xp.astype(xp.atan2(xp.imag(lam), xp.real(lam)), xp.float64)
+        theta = xp.remainder(xp.sum(angles), 2 * math.pi)
         if is_complex_dtype(xp, dtype):
             sign = xp.astype(xp.cos(theta), dtype) + 1j * xp.astype(xp.sin(theta), dtype)
         else:  # real data: the arguments of conjugate pairs cancel, Σ arg ∈ {0, π} mod 2π

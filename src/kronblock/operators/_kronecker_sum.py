@@ -236,10 +236,21 @@ def _grid(xp: Namespace, values: Sequence[Array]) -> Array:
 
 
 def is_hermitian_operator(f: AbstractLinearOperator) -> bool:
+    """Whether ``f`` is known (tag) or seen (eager data, to rounding) to be Hermitian.
+
+    Decides between the Hermitian eigensolver and the general Schur path, so
+    the data test is tight (:func:`~kronblock.operators._dense_rules.is_hermitian`);
+    a complex diagonal must be exactly real.
+    """
+    if f.shape[0] != f.shape[1]:
+        return False
     if HERMITIAN in f.tags or isinstance(f, Identity):
         return True
     if isinstance(f, Diagonal):
-        return not is_complex_dtype(f.xp, f.dtype) or is_hermitian(f.xp, f.to_dense())
+        xp = f.xp
+        if not is_complex_dtype(xp, f.dtype):
+            return True
+        return is_eager(f.diagonal) and not bool(xp.any(xp.imag(f.diagonal) != 0))
     if isinstance(f, Dense):
         return is_hermitian(f.xp, f.array)
     if isinstance(f, Kronecker):
@@ -295,11 +306,16 @@ def _forms(s: KroneckerSum, where: str) -> list[_Form]:
 
 
 def _singular_tolerance(s: KroneckerSum, forms: Sequence[_Form]) -> Any:
-    # |λ| ≤ 10 · max nᵢ · eps · Σᵢ max|λᵢ| counts as zero (rounding of the factor spectra)
+    """``2·K·eps·Σᵢ max|λᵢ|``: the rounding level of a computed eigenvalue sum.
+
+    A backward-stable factor decomposition perturbs each eigenvalue by about
+    ``eps·‖Aᵢ‖``; a sum this small is zero to working precision, anything
+    larger is a (possibly ill-conditioned) nonzero, as a dense LU would see it.
+    """
     xp = s.xp
-    eps = xp.finfo(real_dtype(xp, as_float_dtype(xp, s.dtype))).eps
+    eps = float(xp.finfo(real_dtype(xp, as_float_dtype(xp, s.dtype))).eps)
     scale = sum(float(xp.max(xp.abs(fm.d))) if fm.d.shape[0] else 0.0 for fm in forms)
-    return 10 * max(s.dims) * eps * scale
+    return 2 * len(forms) * eps * scale
 
 
 # ---- factorize / solve / inv ----------------------------------------------------------------
@@ -390,9 +406,10 @@ def _factorize_kronsum(s: KroneckerSum, assume_a: str) -> Factorization:
 def _inv_kronsum(s: KroneckerSum) -> AbstractLinearOperator:
     """``(⊗Zᵢ) diag(1/λ) (⊗Zᵢ)ᴴ`` for normal factors (lazy); else solves by the factorization."""
     f = KroneckerSumFactorization(s, _forms(s, "inv"), "general")
-    if f.diagonal:
+    complex_basis = is_complex_dtype(s.xp, f.z.dtype) and not is_complex_dtype(s.xp, f.dtype)
+    if f.diagonal and not complex_basis:
         return spectral_operator(f.z, 1 / f.lam)
-    return SolveOperator(f, False, f.dtype)
+    return SolveOperator(f, False, f.dtype)  # real data through a complex basis: real solves
 
 
 # ---- determinants ---------------------------------------------------------------------
@@ -543,7 +560,8 @@ def _trace_kronsum(s: KroneckerSum) -> Array:
 def _norm_kronsum(s: KroneckerSum, ord: Any) -> Array:
     """Frobenius, 1, ∞ (and −1, −∞) norms from the factors; 2, −2, nuclear for normal factors.
 
-    - Frobenius: ``‖⊕Aᵢ‖² = Σᵢ (N/nᵢ)‖Aᵢ‖² + Σ_{i≠j} (N/(nᵢnⱼ)) Re(conj(tr Aᵢ) tr Aⱼ)``.
+    - Frobenius: ``‖⊕Aᵢ‖² = Σᵢ (N/nᵢ)‖Aᵢ − tᵢI‖² + N·|Σᵢ tᵢ|²``, ``tᵢ = tr(Aᵢ)/nᵢ``
+      (every term non-negative: no cancellation).
     - column sums: off-diagonal entries of different terms never overlap, so
       column ``(c₁, …, c_K)`` sums ``Σᵢ (colabsᵢ[cᵢ] − |Aᵢ[cᵢ,cᵢ]|) + |Σᵢ Aᵢ[cᵢ,cᵢ]|``
       (rows likewise): ``O(N·K)``.
@@ -554,15 +572,25 @@ def _norm_kronsum(s: KroneckerSum, ord: Any) -> Array:
     rdt = real_dtype(xp, as_float_dtype(xp, s.dtype))
     n = s.shape[0]
     if ord in ("fro", None):
+        # ⊕Aᵢ = ⊕(Aᵢ − tᵢI) + (Σtᵢ)·I with tᵢ = tr(Aᵢ)/nᵢ: the shifted terms are traceless,
+        # so they are orthogonal to each other and to I, and no term cancels:
+        # ‖⊕Aᵢ‖² = Σᵢ (N/nᵢ)‖Aᵢ − tᵢI‖² + N·|Σtᵢ|²
         arrs = [xp.astype(a, as_float_dtype(xp, s.dtype)) for a in _factor_arrays(s)]
-        sq = sum((n // a.shape[0]) * xp.sum(xp.abs(a) ** 2) for a in arrs)
-        traces = [xp.sum(xp.linalg.diagonal(a)) for a in arrs]
-        for i, ti in enumerate(traces):
-            for j, tj in enumerate(traces):
-                if i != j:
-                    ni, nj = arrs[i].shape[0], arrs[j].shape[0]
-                    sq = sq + (n // (ni * nj)) * xp.real(xp.conj(ti) * tj)
-        return xp.sqrt(xp.clip(xp.astype(xp.asarray(sq), rdt), 0.0, None))
+        sq = None
+        shift = None
+        for a in arrs:
+            ni = a.shape[0]
+            if ni == 0:
+                continue
+            t = xp.sum(xp.linalg.diagonal(a)) / ni
+            centred = a - t * xp.eye(ni, dtype=a.dtype, device=s.device)
+            term = (n // ni) * xp.sum(xp.abs(centred) ** 2)
+            sq = term if sq is None else sq + term
+            shift = t if shift is None else shift + t
+        if sq is None or shift is None:
+            return xp.asarray(0.0, dtype=rdt, device=s.device)
+        total = sq + n * xp.abs(shift) ** 2
+        return xp.sqrt(xp.astype(xp.asarray(total), rdt))
     if ord in (1, -1, math.inf, -math.inf):
         axis = 0 if ord in (1, -1) else 1
         arrs = _factor_arrays(s)

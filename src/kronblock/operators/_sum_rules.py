@@ -91,13 +91,18 @@ def shifted_kronsum(a: Sum) -> KroneckerSum | None:
     if not isinstance(ks, KroneckerSum):  # pragma: no cover - rescale keeps Kronecker sums
         return None
     total = sum(s for s in shifts if s is not None)
-    first = ks.factors[0]
-    xp = first.xp
-    dense = first.to_dense()
-    eye = xp.eye(first.shape[0], dtype=dense.dtype, device=first.device)
-    tags = first.tags & ({POSITIVE_DEFINITE} if _real_nonneg(total) else set())
-    shifted = Dense(dense + eye * total, frozenset(tags))
-    return KroneckerSum((shifted, *ks.factors[1:]))
+    # (A₁⊕…⊕A_K) + s·I = … ⊕ (Aᵢ + s·I) ⊕ …: shift the smallest factor
+    i = min(range(len(ks.factors)), key=lambda j: ks.factors[j].shape[0])
+    f = ks.factors[i]
+    xp = f.xp
+    if isinstance(f, Diagonal):
+        shifted: AbstractLinearOperator = Diagonal(f.diagonal + total)
+    else:
+        dense = f.to_dense()
+        eye = xp.eye(f.shape[0], dtype=dense.dtype, device=f.device)
+        tags = f.tags & ({POSITIVE_DEFINITE} if _real_nonneg(total) else set())
+        shifted = Dense(dense + eye * total, frozenset(tags))
+    return KroneckerSum((*ks.factors[:i], shifted, *ks.factors[i + 1 :]))
 
 
 def _real_nonneg(s: Any) -> bool:
@@ -126,10 +131,16 @@ def _kron_factors(op: AbstractLinearOperator) -> tuple[AbstractLinearOperator, .
 
 
 def kronecker_pair(a: Sum) -> KroneckerPair | None:
-    """The pattern of a two-term sum, or ``None`` (checked on eager data; lazy: ``None``)."""
+    """The pattern of a two-term sum, or ``None`` (checked on eager data; lazy: ``None``).
+
+    When both terms could play ``B`` (both positive definite), the one whose
+    factors are better conditioned does: the error of the generalized
+    eigenproblems grows like ``cond(Bᵢ)·eps``.
+    """
     if len(a.terms) != 2:
         return None
     (s1, o1), (s2, o2) = (_unscale(t) for t in a.terms)
+    found = []
     for s, x, t, y in ((s1, o1, s2, o2), (s2, o2, s1, o1)):
         if not isinstance(x, Kronecker):
             continue
@@ -145,8 +156,22 @@ def kronecker_pair(a: Sum) -> KroneckerPair | None:
         ):
             continue
         if all(is_hermitian_operator(f) for f in fa) and all(_is_pd(g) for g in fb):
-            return KroneckerPair(s, fa, t, fb)
-    return None
+            found.append(KroneckerPair(s, fa, t, fb))
+    if len(found) == 2:
+        return min(found, key=lambda p: math.prod(_condition(g) for g in p.b))
+    return found[0] if found else None
+
+
+def _condition(f: AbstractLinearOperator) -> float:
+    """The 2-norm condition number of a positive definite factor (``O(n³)`` for a dense one)."""
+    xp = f.xp
+    if isinstance(f, Identity) or f.shape[0] == 0:
+        return 1.0
+    if isinstance(f, Diagonal):
+        d = xp.abs(f.diagonal)
+        return float(xp.max(d) / xp.min(d))
+    w = eigvalsh(f)
+    return float(xp.max(w) / xp.min(w))
 
 
 def _is_pd(f: AbstractLinearOperator) -> bool:
@@ -241,7 +266,7 @@ def _pair_form(a: Sum, p: KroneckerPair) -> _PairForm:
     logabsdet_g = sum((n // q.lam.shape[0]) * q.logabsdet_u for q in parts if q.lam.shape[0])
     eps = float(xp.finfo(real_dtype(xp, dt)).eps)
     scale = float(xp.max(xp.abs(mu))) if n and is_eager(mu) else 0.0
-    tol = 10 * max(a.shape[0] ** (1 / max(len(parts), 1)), 1) * eps * scale
+    tol = 2 * len(parts) * eps * scale  # the rounding level of a computed s·λ + t
     return _PairForm(Kronecker(tuple(q.u for q in parts)), mu, logabsdet_g, tol)
 
 
@@ -269,7 +294,11 @@ class KroneckerDiagonalPCG(Factorization):
         Relative residual to reach: default ``1e-12`` in double precision,
         ``1e-5`` in single.
     maxiter : int, optional
-        Default ``max(100, 10·⌈√N⌉)``.
+        Default ``min(1000, max(200, 2·⌊√N⌋))``.  A run that stops without
+        reaching ``rtol`` is still accepted when its backward error
+        ``‖b − Ax‖ / (‖A‖‖x‖ + ‖b‖)`` is below ``rtol`` (an ill-conditioned
+        system solved to working precision); otherwise it raises
+        :class:`~kronblock.solvers.ConvergenceError`.
 
     Each solve costs per iteration one product with ``K`` and two with the
     factor eigenvector Kronecker product (the preconditioner), ``O(N·Σnᵢ)``;
@@ -307,7 +336,10 @@ class KroneckerDiagonalPCG(Factorization):
         self.last_result: Any = None
         single = real_dtype(xp, self.dtype) == xp.float32
         self.rtol = rtol if rtol is not None else (1e-5 if single else 1e-12)
-        self.maxiter = maxiter if maxiter is not None else max(100, 10 * math.isqrt(self.n) + 10)
+        self.maxiter = (
+            maxiter if maxiter is not None else min(1000, max(200, 2 * math.isqrt(self.n)))
+        )
+        self._dmax = xp.max(d)
         dbar = float(xp.mean(d))
         shift = Sum((Scaled(s, k), Scaled(dbar, Identity(self.n, k.dtype, xp, k.device))))
         pair = kronecker_pair(shift)
@@ -319,10 +351,38 @@ class KroneckerDiagonalPCG(Factorization):
 
         # s·K + D is Hermitian: the adjoint solve is the same solve
         pre = self.preconditioner
-        solver = PCG(M=lambda r: pre._solve(r, False), rtol=self.rtol, maxiter=self.maxiter)
+        solver = PCG(
+            M=lambda r: pre._solve(r, False),
+            rtol=self.rtol,
+            maxiter=self.maxiter,
+            raise_on_failure=False,
+        )
         result = solver.solve(self.op, b)
         self.last_result = result
+        if not result.converged and self._backward_error(b, result.x) > self.rtol:
+            from ..solvers import ConvergenceError
+
+            raise ConvergenceError(
+                f"solve: PCG on s·K + diag(d) stopped after {result.iterations} iterations at "
+                f"relative residual {result.rtol_reached:.1e} (asked {self.rtol:.0e}), and the "
+                f"backward error is above it too; raise maxiter, loosen rtol "
+                f"(kb.KroneckerDiagonalPCG(op, rtol=..., maxiter=...)), or solve densely",
+                result,
+            )
         return result.x
+
+    def _backward_error(self, b: Array, x: Array) -> float:
+        """``max_j ‖b_j − A x_j‖ / (‖A‖·‖x_j‖ + ‖b_j‖)``, ``‖A‖ ≤ max|s·λ| + max d``.
+
+        A stagnated recursion on an ill-conditioned system has still solved it
+        to working precision when this is at the rounding level.
+        """
+        xp = self.xp
+        r = b - self.op._matmat(x)
+        norm_a = float(xp.max(xp.abs(self.preconditioner.mu))) + 2 * float(self._dmax)
+        rn = xp.linalg.vector_norm(r, axis=0)
+        den = norm_a * xp.linalg.vector_norm(x, axis=0) + xp.linalg.vector_norm(b, axis=0)
+        return float(xp.max(rn / xp.where(den == 0, xp.ones_like(den), den)))
 
     def slogdet(self) -> tuple[Array, Array]:
         """No structured identity: the dense fallback (with its DensificationWarning)."""
@@ -341,7 +401,9 @@ def kron_plus_diagonal(a: Sum) -> tuple[Any, Kronecker, Array] | None:
         d = y.diagonal * t
         if not is_eager(d) or is_complex_dtype(xp, d.dtype) or not bool(xp.all(d > 0)):
             continue
-        if complex(s).imag != 0 or not all(is_hermitian_operator(f) for f in x.factors):
+        if complex(s).imag != 0 or not all(
+            f.shape[0] == f.shape[1] and is_hermitian_operator(f) for f in x.factors
+        ):
             continue
         lam = kron_vectors(xp, [eigvalsh(f) for f in x.factors]) * complex(s).real
         eps = float(xp.finfo(real_dtype(xp, as_float_dtype(xp, a.dtype))).eps)
@@ -402,6 +464,11 @@ def _inv_sum(a: Sum) -> AbstractLinearOperator:
         return inv(ks)
     p = kronecker_pair(a)
     if p is None:
+        if kron_plus_diagonal(a) is not None:  # each product is a PCG solve
+            from ..linalg._factorization import SolveOperator
+
+            f3 = KroneckerDiagonalPCG(a)
+            return SolveOperator(f3, False, f3.dtype)
         return _generic(inv.rules)(a)
     f = _pair_factorization(a, p, "inv")
     return spectral_operator(f.g, 1 / f.mu)
@@ -519,3 +586,14 @@ def _norm_sum(a: Sum, ord: Any) -> Array:
     if ord in ("fro", None):
         return xp.sqrt(xp.sum(mags * mags))
     return {2: xp.max, -2: xp.min}.get(ord, xp.sum)(mags)
+
+
+@rescale.register
+def _rescale_sum(a: Sum, c: Any) -> AbstractLinearOperator:
+    # c·(A + B) = c·A + c·B, each term scaled into its structure where it can be
+    terms = []
+    for t in a.terms:
+        # shifts stay shifts (s·I), so that the scaled sum still matches its pattern
+        r = None if isinstance(_unscale(t)[1], Identity) else rescale(t, c)
+        terms.append(c * t if r is None else r)
+    return Sum(tuple(terms))
