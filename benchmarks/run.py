@@ -3,9 +3,10 @@
 From the repository root::
 
     python benchmarks/run.py            # the full suite (under 5 minutes on 2 cores)
+    python benchmarks/run.py --cases sums   # only the Kronecker sum / plus-diagonal solves
     python benchmarks/run.py --smoke    # one tiny case, kronblock and NumPy only (CI)
 
-Prints the machine header and one markdown table, and writes ``results.md``,
+Prints the machine header and the markdown tables, and writes ``results.md``,
 ``results.json`` and (with matplotlib) ``matmul.png`` to ``--out``.  See
 ``benchmarks/README.md`` for the peers, the byte model and the method.
 
@@ -60,7 +61,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=_names,
         default=None,
         metavar="NAME,...",
-        help="cases to run (default: all matmul cases and 'solve'); --list shows them",
+        help="cases to run (default: all matmul cases, 'solve' and 'sums'); --list shows them",
     )
     parser.add_argument(
         "--dtypes",
@@ -129,14 +130,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
     from cases import CASES
-    from suite import SOLVE_CASE, run_suite
+    from suite import SOLVE_CASE, SUMS_CASE, run_suite
 
     if args.list:
         for case in CASES.values():
             print(f"{case.name:<14} {case.description}, N={case.size_label}")
         print(f"{SOLVE_CASE:<14} solve and slogdet, K=3, n=100, N=1e6 (float64)")
+        print(
+            f"{SUMS_CASE:<14} Kronecker sums (L⊕L⊕L, non-normal), K + σ²I, K + diag(d): "
+            "solves at N=1e6 (float64)"
+        )
         return 0
-    unknown = set(args.cases or ()) - set(CASES) - {SOLVE_CASE}
+    unknown = set(args.cases or ()) - set(CASES) - {SOLVE_CASE, SUMS_CASE}
     if unknown:
         print(f"unknown case(s): {', '.join(sorted(unknown))}; see --list", file=sys.stderr)
         return 2

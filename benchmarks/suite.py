@@ -1,4 +1,4 @@
-"""The benchmark run: machine limits, every case with every library, solve and slogdet.
+"""The benchmark run: machine limits, every case with every library, solve and slogdet, sums.
 
 Imported by ``run.py`` only after the environment has been cleaned (NumPy reads
 its BLAS settings when it is first imported).
@@ -33,7 +33,7 @@ from peers import ALL_ADAPTERS, Adapter, Prepared, configure_torch, version_of
 from report import CONTENTION_FLAG, Row, header, table, write_json, write_plot
 from timing import Outcome, Skip, format_seconds, measure, relative_error, tolerance
 
-__all__ = ["SOLVE_CASE", "run_suite"]
+__all__ = ["PAUSE_S", "SOLVE_CASE", "SUMS_CASE", "run_one", "run_suite"]
 
 SOLVE_CASE = "solve"
 """``--cases`` name of the solve and slogdet rows (issue 4, item 3)."""
@@ -44,6 +44,9 @@ spinning before the next is timed (NumPy and SciPy each bundle an OpenBLAS; on
 two cores a NumPy GEMM right after a SciPy call can run 4× slower)."""
 
 SMOKE_LIBRARIES = ("kronblock", "numpy")
+
+SUMS_CASE = "sums"
+"""``--cases`` name of the Kronecker sum / Kronecker plus diagonal section (``sums.py``)."""
 
 
 class Wrong(Exception):
@@ -69,6 +72,7 @@ def run_one(
     error_of: Callable[[Any], float],
     tol: float,
     reps: int,
+    single_s: float | None = None,
 ) -> Outcome:
     """Prepare, check and time one library on one case.
 
@@ -82,6 +86,9 @@ def run_one(
     tol : float
         Largest error that is still right.
     reps : int
+    single_s : float, optional
+        A first call slower than this is the only timed call (see
+        :func:`~timing.measure`).
 
     Returns
     -------
@@ -106,7 +113,7 @@ def run_one(
 
     try:
         prepared = prepare()
-        timing = measure(prepared.call, reps, check)
+        timing = measure(prepared.call, reps, check, single_s=single_s)
     except Skip as exc:
         return Outcome(name, "skip", reason=str(exc))
     except Wrong as exc:
@@ -280,13 +287,14 @@ def select_adapters(args: argparse.Namespace) -> list[Adapter]:
     return adapters
 
 
-def select_cases(args: argparse.Namespace) -> tuple[list[Case], bool]:
-    """The matmul cases of this run, and whether to run the solve rows."""
+def select_cases(args: argparse.Namespace) -> tuple[list[Case], bool, bool]:
+    """The matmul cases of this run, whether to run the solve rows, and the sums section."""
     if args.smoke:
-        return [SMOKE_CASE], False
+        return [SMOKE_CASE], False, False
     if not args.cases:
-        return list(CASES.values()), True
-    return [CASES[name] for name in args.cases if name != SOLVE_CASE], SOLVE_CASE in args.cases
+        return list(CASES.values()), True, True
+    matmul = [CASES[name] for name in args.cases if name in CASES]
+    return matmul, SOLVE_CASE in args.cases, SUMS_CASE in args.cases
 
 
 def _settings(
@@ -314,19 +322,21 @@ def _settings(
     }
 
 
-def _notes(rows: list[Row], solve_note: str | None, settings: dict[str, Any]) -> list[str]:
-    """The lines printed under the table."""
-    notes = [solve_note] if solve_note else []
+MATMUL_CELLS = (
+    "Cells: a time is a checked median; WRONG (err …) is a result off the float64 "
+    "reference; (dense) = NumPy multiplied by np.kron(...), else its vec trick; "
+    "vs fastest peer = fastest peer's time / kronblock's (≥ 1 means kronblock wins)."
+)
+
+
+def _notes(rows: list[Row], settings: dict[str, Any]) -> list[str]:
+    """The lines printed at the end: contention and the run's wall time."""
+    notes = []
     if any(row.extra.get("others_cpu", 0.0) > CONTENTION_FLAG for row in rows):
         notes.append(
             f"† other processes used more than {CONTENTION_FLAG:.0%} of the CPU while this "
             "row was measured: its times competed for the cores (rerun on a quiet machine)."
         )
-    notes.append(
-        "Cells: a time is a checked median; WRONG (err …) is a result off the float64 "
-        "reference; (dense) = NumPy multiplied by np.kron(...), else its vec trick; "
-        "vs fastest peer = fastest peer's time / kronblock's (≥ 1 means kronblock wins)."
-    )
     notes.append(f"Total wall time: {settings['wall_s']:.0f} s.")
     return notes
 
@@ -366,13 +376,15 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
     start = cpu_snapshot()
     dtypes = [np.dtype(name) for name in args.dtypes]
     adapters = select_adapters(args)
-    cases, with_solve = select_cases(args)
+    cases, with_solve, with_sums = select_cases(args)
     for adapter in adapters:
         adapter.missing()  # import everything now, so the BLAS list below is complete
     use_torch = not args.smoke and importlib.util.find_spec("torch") is not None
     torch_note = configure_torch(blas_threads(blas_info())) if use_torch else "torch: not used"
     _log("measuring the machine ...")
-    machine = measure_machine(dtypes, quick=args.smoke, use_torch=use_torch)
+    float64 = np.dtype(np.float64)
+    gemm_dtypes = [*dtypes, float64] if with_sums and float64 not in dtypes else dtypes
+    machine = measure_machine(gemm_dtypes, quick=args.smoke, use_torch=use_torch)
     machine_others = others_cpu(start, cpu_snapshot())
     rows = []
     for case in cases:
@@ -384,6 +396,14 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
         solve, parts = solve_rows(adapters, args.reps)
         rows.extend(solve)
         solve_note = _solve_note(solve, parts)
+    sums_rows: list[Row] = []
+    sums_text: list[str] = []
+    if with_sums:
+        from sums import sums_section  # imports this module: not at the top
+
+        _log("Kronecker sums and Kronecker plus diagonal ...")
+        sums_rows, sums_table, sums_notes = sums_section(args.reps, args.peers, machine)
+        sums_text = ["## Kronecker sums, K + σ²I and K + diag(d)", sums_table, *sums_notes]
     settings = _settings(args, unset_env, torch_note, adapters)
     end = cpu_snapshot()
     settings |= {
@@ -392,10 +412,14 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
         "others_cpu_machine": machine_others,
     }
     libraries = [a.name for a in adapters]
+    matmul = [table(rows, libraries), solve_note, MATMUL_CELLS] if rows else []
+    notes = _notes(rows + sums_rows, settings)
     text = "\n\n".join(
-        [header(machine, settings), table(rows, libraries), *_notes(rows, solve_note, settings)]
+        part for part in [header(machine, settings), *matmul, *sums_text, *notes] if part
     )
     print(text)
-    _write(Path(args.out), text, machine, rows, settings, libraries, not args.no_plot)
-    failed = [row for row in rows if row.outcomes["kronblock"].status in ("wrong", "error")]
+    _write(Path(args.out), text, machine, rows + sums_rows, settings, libraries, not args.no_plot)
+    failed = [
+        row for row in rows + sums_rows if row.outcomes["kronblock"].status in ("wrong", "error")
+    ]
     return 1 if failed else 0

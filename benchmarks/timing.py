@@ -91,6 +91,7 @@ def measure(
     reps: int,
     check: Callable[[Any], None],
     budget_s: float = 2.0,
+    single_s: float | None = None,
 ) -> Timing:
     """Warm up and check, then time ``call``, each timed call right after a warm-up.
 
@@ -113,6 +114,10 @@ def measure(
         When ``reps`` timed calls would take longer than this (judged from the
         first warm-up), fewer are timed, but at least 3; a call slower than 10 s
         is timed once.
+    single_s : float, optional
+        When the first (checked) call took longer than this, it is the only
+        timed call: no further warm-up or timed call (waking threads is
+        negligible at that length, and each call costs seconds).
 
     Returns
     -------
@@ -123,6 +128,8 @@ def measure(
     first_s = time.perf_counter() - start
     check(first)
     del first
+    if single_s is not None and first_s > single_s:
+        return Timing(first_s, [first_s])
     if first_s > 10.0:
         reps = 1
     elif first_s * reps > budget_s:

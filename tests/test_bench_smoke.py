@@ -47,3 +47,52 @@ def test_smoke_run_prints_a_checked_table(tmp_path: pathlib.Path) -> None:
     assert (tmp_path / "results.md").read_text(encoding="utf-8").count("| kronblock |") == 1
     data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert all(row["outcomes"]["kronblock"]["status"] == "ok" for row in data["rows"])
+
+
+def test_list_names_the_sums_section_and_smoke_skips_it() -> None:
+    result = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    names = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert "sums" in names and "solve" in names
+
+
+KRONSUM_ORDER_CHECK = """
+import numpy as np
+from sums import _scipy_kronsum, kronsum_reference
+
+rng = np.random.default_rng(0)
+factors = [rng.standard_normal((n, n)) for n in (2, 3, 4)]
+eye = [np.eye(f.shape[0]) for f in factors]
+dense = (
+    np.kron(np.kron(factors[0], eye[1]), eye[2])
+    + np.kron(np.kron(eye[0], factors[1]), eye[2])
+    + np.kron(np.kron(eye[0], eye[1]), factors[2])
+)
+x = rng.standard_normal(24)
+np.testing.assert_allclose(kronsum_reference(factors, x), dense @ x, rtol=1e-12)
+np.testing.assert_allclose(_scipy_kronsum(factors).toarray(), dense, rtol=1e-12)
+"""
+
+
+def test_kronsum_helpers_follow_kronblock_order() -> None:
+    """The section's float64 reference and SciPy's sparse matrix are kb.kronsum's order.
+
+    Run in a subprocess, so that the benchmark modules (``suite``, ``timing``, ...)
+    stay out of this process's ``sys.modules``.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", KRONSUM_ORDER_CHECK],
+        cwd=ROOT / "benchmarks",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
