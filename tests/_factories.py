@@ -561,6 +561,71 @@ def block_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) ->
     )  # fmt: skip
 
 
+# ---- block-circulant (multilevel) --------------------------------------------------------
+def _reverse_levels(c: np.ndarray, levels: int) -> np.ndarray:
+    for ax in range(levels):
+        n = c.shape[ax]
+        c = np.take(c, [(-j) % n for j in range(n)], axis=ax)
+    return c
+
+
+def dense_block_circulant(c: np.ndarray) -> np.ndarray:
+    """The dense matrix of a first block column ``(n₁, …, n_d, m, m)``, entry by entry."""
+    lv, m = c.shape[:-2], c.shape[-1]
+    idx = list(np.ndindex(*lv))
+    out = np.zeros((len(idx) * m,) * 2, dtype=c.dtype)
+    for bi, i in enumerate(idx):
+        for bj, j in enumerate(idx):
+            ell = tuple((a - b) % n for a, b, n in zip(i, j, lv))
+            out[bi * m : (bi + 1) * m, bj * m : (bj + 1) * m] = c[ell]
+    return out
+
+
+@st.composite
+def block_circulant_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) -> Case:
+    """1 to 3 circulant levels of sizes 1–4, blocks 1×1 to 3×3, with a dominant ``c[0]``.
+
+    The off-zero blocks have spectral norms summing to at most 1, so every
+    Fourier block ``ĉ_ℓ = c[0] + E_ℓ`` has ``‖E_ℓ‖ ≤ 1``; ``c[0]`` has singular
+    values (GENERAL) or eigenvalues (SPD: [3, 4]; HERMITIAN: ±[3, 4]) away from it.
+    """
+    nlev = draw(st.integers(1, 3), label="levels")
+    levels = [draw(st.integers(1, 4), label=f"n{i}") for i in range(nlev)]
+    m = draw(st.integers(1, 3), label="m")
+    dtype = draw(st.sampled_from(dtypes), label="dtype")
+    seed = draw(st.integers(0, 2**31 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    cplx = dtype.startswith("complex")
+    g = rng.standard_normal((*levels, m, m)) + (
+        1j * rng.standard_normal((*levels, m, m)) if cplx else 0
+    )
+    count = max(math.prod(levels) - 1, 1)
+    for ell in np.ndindex(*levels):
+        g[ell] /= count * max(np.linalg.norm(g[ell], 2), 1e-12)
+    zero = (0,) * nlev
+    if kind in (HERMITIAN, SPD):
+        g = (g + np.conj(np.swapaxes(_reverse_levels(g, nlev), -1, -2))) / 2
+        lam = _separated(rng, m, 3.0, 4.0)
+        if kind == HERMITIAN:
+            lam = lam * rng.choice([-1.0, 1.0], m)
+        g[zero] = _with_spectrum(rng, lam, cplx, normal=True)
+        g[zero] = (g[zero] + g[zero].conj().T) / 2
+    else:
+        g[zero] = 4 * matrix(rng, RECT, m, m, cplx)  # singular values in [4, 8]
+    c = _cast(g, dtype)
+    if kind in (HERMITIAN, SPD):  # exact Hermitian symmetry after rounding
+        c = (c + np.conj(np.swapaxes(_reverse_levels(c, nlev), -1, -2))) / 2
+    dense = dense_block_circulant(c.astype(np.complex128 if cplx else np.float64))
+
+    def build(xp: Any) -> kb.AbstractLinearOperator:
+        return kb.block_circulant(_to_backend(xp, c))
+
+    return Case(
+        "block_circulant", GENERAL if kind == RECT else kind, dtype, dense, build, 4.0, nlev,
+        {"levels": levels, "m": m, "seed": seed, "densifies": {"cholesky", "eig", "eigh", "svd"}},
+    )  # fmt: skip
+
+
 #: name -> strategy factory ``(kind, dtypes) -> SearchStrategy[Case]``.
 FACTORIES: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "kronecker": kronecker_cases,
@@ -569,7 +634,16 @@ FACTORIES: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "kronsum": kronsum_cases,
     "kron_plus_diagonal": kron_plus_diagonal_cases,
     "block": block_cases,
+    "block_circulant": block_circulant_cases,
 }
 
 #: Structures for which no public operation may reach the dense fallback.
-STRUCTURED = ("kronecker", "scaled_kronecker", "dense", "kronsum", "kron_plus_diagonal", "block")
+STRUCTURED = (
+    "kronecker",
+    "scaled_kronecker",
+    "dense",
+    "kronsum",
+    "kron_plus_diagonal",
+    "block",
+    "block_circulant",
+)

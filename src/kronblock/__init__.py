@@ -61,6 +61,7 @@ from .linalg import _combinator_rules as _combinator_rules
 from .operators import _dense_rules as _dense_rules
 from .operators import _sum_rules as _sum_rules
 from .operators._block import Block, BlockFactorization, block
+from .operators._block_circulant import BlockCirculant, block_circulant
 from .operators._dense import Dense, Diagonal, Identity, aslinearoperator, diag, identity
 from .operators._kronecker import Kronecker, KroneckerFactorization, kron
 from .operators._kronecker_sum import KroneckerSum, KroneckerSumFactorization, kronsum
@@ -73,6 +74,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "AbstractLinearOperator",
     "Block",
+    "BlockCirculant",
     "BlockFactorization",
     "Conjugate",
     "ConvergenceError",
@@ -96,6 +98,7 @@ __all__ = [
     "__version__",
     "aslinearoperator",
     "block",
+    "block_circulant",
     "cho_factor",
     "cholesky",
     "det",
