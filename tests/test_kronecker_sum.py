@@ -128,18 +128,25 @@ def test_normal_non_hermitian_factors_use_the_unitary_eigenbasis() -> None:
     t = 0.7
     rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]) * 2
     skew = np.array([[0.0, 1.0, 2.0], [-1.0, 0.0, 3.0], [-2.0, -3.0, 0.0]]) + np.eye(3)
-    s = kb.kronsum(rot, skew)
+    third = np.diag([1.0, -0.5])
+    s = kb.kronsum(rot, skew, third)
+    dense = dense_kronsum(rot, skew, third)
     f = kb.factorize(s)
-    assert f.diagonal  # both factors' Schur forms are diagonal
-    b = np.arange(6.0)
+    assert f.diagonal  # every factor's Schur form is diagonal
+    b = np.arange(12.0)
     x = f.solve(b)
     assert x.dtype == np.float64
-    np.testing.assert_allclose(x, np.linalg.solve(dense_kronsum(rot, skew), b), rtol=1e-12)
+    np.testing.assert_allclose(x, np.linalg.solve(dense, b), rtol=1e-12)
     sign, logabs = kb.slogdet(s)
-    ref = np.linalg.slogdet(dense_kronsum(rot, skew))
+    ref = np.linalg.slogdet(dense)
     assert float(sign) == ref[0]
     np.testing.assert_allclose(logabs, ref[1], rtol=1e-12)
-    np.testing.assert_allclose(kb.norm(s, 2), np.linalg.norm(dense_kronsum(rot, skew), 2))
+    np.testing.assert_allclose(kb.norm(s, 2), np.linalg.norm(dense, 2))
+    two = kb.kronsum(rot, skew)  # two real factors: the real Bartels–Stewart route
+    assert isinstance(kb.factorize(two), kb.linalg.Factorization)
+    np.testing.assert_allclose(
+        kb.solve(two, b[:6]), np.linalg.solve(dense_kronsum(rot, skew), b[:6]), rtol=1e-12
+    )
 
 
 def test_expm_is_a_kronecker_product_of_factor_exponentials() -> None:

@@ -32,21 +32,28 @@ from scipy.linalg import lapack
 
 from .._errors import LinAlgError
 
-__all__ = ["kronsum_triangular_solve", "solve_sylvester_kernel", "trsyl"]
+__all__ = [
+    "RealSylvester",
+    "kronsum_triangular_solve",
+    "solve_sylvester_kernel",
+    "trsyl",
+]
 
 
 def trsyl(
     a: np.ndarray, b: np.ndarray, c: np.ndarray, trana: str = "N", tranb: str = "N", where: str = ""
 ) -> np.ndarray:
-    """``op(A) X + X op(B) = C`` for upper triangular complex ``A`` (m×m), ``B`` (n×n).
+    """``op(A) X + X op(B) = C`` for upper (quasi-)triangular ``A`` (m×m), ``B`` (n×n).
 
-    ``op`` is ``"N"`` (as is) or ``"C"`` (conjugate transpose).  LAPACK
+    Complex data: triangular Schur factors, ``op`` ``"N"`` (as is) or ``"C"``
+    (conjugate transpose).  Real data: real Schur factors (1×1 and 2×2
+    diagonal blocks), ``op`` ``"N"`` or ``"T"``.  LAPACK
     ``ztrsyl``/``ctrsyl``; its overflow ``scale`` is undone.  ``info = 1``
     (``A`` and ``-B`` have equal or very close eigenvalues, so LAPACK perturbed
     them) raises :class:`~kronblock.LinAlgError`: the equation is singular or
     nearly so.  ``O(m²n + mn²)``.
     """
-    dtype = np.result_type(a, b, c, np.complex64)
+    dtype = np.result_type(a, b, c, np.float32)
     fn = lapack.get_lapack_funcs("trsyl", (np.empty(0, dtype),))
     x, scale, info = fn(
         np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype), np.asarray(c, dtype=dtype),
@@ -137,3 +144,43 @@ def kronsum_triangular_solve(
             rhs = c3[i] - np.tensordot(t1[i, i + 1 :], y[i + 1 :], axes=1)
         y[i] = kronsum_triangular_solve(ts[1:], rhs, adjoint=adjoint, shift=shift + t1[i, i])
     return y.reshape(c.shape)
+
+
+class RealSylvester:
+    """``A X + X Bᵀ = C`` (or ``Aᵀ X + X B = C``), real ``A``, ``B``, many ``C``: real Schur once.
+
+    ``A = U T Uᵀ``, ``B = V S Vᵀ`` (real quasi-triangular ``T``, ``S``; LAPACK
+    ``gees`` through SciPy), then per right-hand side ``T Y + Y Sᵀ = Uᵀ C V``
+    by ``dtrsyl`` and ``X = U Y Vᵀ``: real arithmetic throughout, the Schur
+    forms computed once for every right-hand side.  This is
+    ``kronsum(A, B)``'s solve for two real non-normal factors (row-major vec).
+    """
+
+    def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
+        self.t, self.u = sla.schur(a, output="real", check_finite=False)
+        self.s, self.v = sla.schur(b, output="real", check_finite=False)
+        self.m, self.n = a.shape[0], b.shape[0]
+
+    def eigenvalues(self) -> tuple[np.ndarray, np.ndarray]:
+        """The eigenvalues of ``A`` and ``B`` from their quasi-triangular Schur factors."""
+        return (
+            sla.eigvals(self.t, check_finite=False),
+            sla.eigvals(self.s, check_finite=False),
+        )
+
+    def solve(self, c: np.ndarray, transposed: bool = False, where: str = "solve") -> np.ndarray:
+        """``c``: ``(m·n, k)`` right-hand sides in row-major vec; the solutions, same shape.
+
+        ``transposed``: solve with ``(A⊕B)ᵀ = Aᵀ⊕Bᵀ``, i.e. ``Aᵀ X + X B = C``.
+        """
+        k = c.shape[1]
+        cs = np.moveaxis(c.reshape(self.m, self.n, k), -1, 0)  # (k, m, n)
+        f = self.u.T @ cs @ self.v  # Uᵀ C V, all columns at once
+        out = np.empty_like(f)
+        for j in range(k):
+            if transposed:  # Tᵀ Y + Y S = F
+                out[j] = trsyl(self.t, self.s, f[j], trana="T", tranb="N", where=where)
+            else:  # T Y + Y Sᵀ = F
+                out[j] = trsyl(self.t, self.s, f[j], trana="N", tranb="T", where=where)
+        x = self.u @ out @ self.v.T
+        return np.moveaxis(x, 0, -1).reshape(self.m * self.n, k)

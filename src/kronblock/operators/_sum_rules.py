@@ -260,12 +260,17 @@ def _pair_form(a: Sum, p: KroneckerPair) -> _PairForm:
     xp = a.xp
     dt = as_float_dtype(xp, a.dtype)
     parts = [_generalized_eigh(fa, fb, dt) for fa, fb in zip(p.a, p.b)]
-    lam = kron_vectors(xp, [q.lam for q in parts])
-    mu = lam * p.s + p.t
+    # μ = s·kron(λ₁, …, λ_K) + t: the scalar s folded into the smallest factor's values
+    small = min(range(len(parts)), key=lambda i: parts[i].lam.shape[0])
+    values = [q.lam * p.s if i == small and p.s != 1 else q.lam for i, q in enumerate(parts)]
+    mu = kron_vectors(xp, values)
+    mu = mu + p.t if p.t != 0 else mu
     n = a.shape[0]
     logabsdet_g = sum((n // q.lam.shape[0]) * q.logabsdet_u for q in parts if q.lam.shape[0])
     eps = float(xp.finfo(real_dtype(xp, dt)).eps)
-    scale = float(xp.max(xp.abs(mu))) if n and is_eager(mu) else 0.0
+    # max|μ| ≤ Πᵢ max|s·λᵢ| + |t|, from the factors (no pass over the N values)
+    bound = math.prod(float(xp.max(xp.abs(v))) if v.shape[0] else 0.0 for v in values)
+    scale = bound + abs(complex(p.t)) if n and is_eager(mu) else 0.0
     tol = 2 * len(parts) * eps * scale  # the rounding level of a computed s·λ + t
     return _PairForm(Kronecker(tuple(q.u for q in parts)), mu, logabsdet_g, tol)
 
