@@ -418,9 +418,7 @@ def slogdet_of_values(xp: Namespace, lam: Array, dtype: Any, tol: Any) -> tuple[
     """
     import math
 
-    from .._array_api import real_dtype
-
-    from .._array_api import is_eager
+    from .._array_api import is_eager, real_dtype
 
     rdt = real_dtype(xp, dtype)
     if not is_complex_dtype(xp, lam.dtype) and is_eager(lam) and lam.shape[0]:
