@@ -56,6 +56,22 @@ def test_tour_kronecker_chapter() -> None:
     assert re.search(rf"^kronecker: all {len(ok_lines)} checks ok ", out, re.MULTILINE)
 
 
+def test_tour_kronecker_sum_chapter() -> None:
+    proc = _run("tour", "kronecker_sum")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "FAIL" not in out and "Warning" not in proc.stderr, proc.stderr
+    ok_lines = [line for line in out.splitlines() if line.startswith("  ok    ")]
+    for label in (
+        "solve(kronsum(A, B), C.ravel()) = solve_sylvester(A, B.T, C).ravel()",
+        "log det(K + σ²I)",
+        "L(grid) = L(path 6) ⊕ L(path 5)",
+        "direct and CG agree",
+    ):
+        assert any(label in line for line in ok_lines), label
+    assert re.search(rf"^kronecker_sum: all {len(ok_lines)} checks ok ", out, re.MULTILINE)
+
+
 def test_tour_unknown_chapter_is_a_usage_error() -> None:
     proc = _run("tour", "no-such-chapter")
     assert proc.returncode == 2
