@@ -626,6 +626,71 @@ def block_circulant_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = 
     )  # fmt: skip
 
 
+# ---- block-Toeplitz (multilevel) ------------------------------------------------------------
+def dense_block_toeplitz(t: np.ndarray) -> np.ndarray:
+    """The dense matrix of centred diagonals ``(2n₁−1, …, m, m)``, entry by entry."""
+    lv = tuple((s + 1) // 2 for s in t.shape[:-2])
+    m = t.shape[-1]
+    idx = list(np.ndindex(*lv))
+    out = np.zeros((len(idx) * m,) * 2, dtype=t.dtype)
+    for bi, i in enumerate(idx):
+        for bj, j in enumerate(idx):
+            off = tuple(a - b + n - 1 for a, b, n in zip(i, j, lv))
+            out[bi * m : (bi + 1) * m, bj * m : (bj + 1) * m] = t[off]
+    return out
+
+
+@st.composite
+def block_toeplitz_cases(draw: st.DrawFn, kind: str, dtypes: tuple[str, ...] = DTYPES) -> Case:
+    """1 or 2 Toeplitz levels of sizes 1–5, blocks 1×1 to 3×3, a dominant diagonal block.
+
+    Off-centre blocks have spectral norms summing to at most 1, so ``T = I⊗t₀ + E``
+    with ``‖E‖ ≤ 1`` and ``t₀`` as in the block-circulant factory.  Solves are
+    iterative (to a residual of 1e-12, float32: 1e-5): ``cond`` is set so that
+    the tolerance allows for that.
+    """
+    nlev = draw(st.integers(1, 2), label="levels")
+    levels = [draw(st.integers(1, 5), label=f"n{i}") for i in range(nlev)]
+    m = draw(st.integers(1, 3), label="m")
+    dtype = draw(st.sampled_from(dtypes), label="dtype")
+    seed = draw(st.integers(0, 2**31 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    cplx = dtype.startswith("complex")
+    shape = (*(2 * n - 1 for n in levels), m, m)
+    g = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if cplx else 0)
+    count = max(math.prod(2 * n - 1 for n in levels) - 1, 1)
+    for ell in np.ndindex(*shape[:-2]):
+        g[ell] /= count * max(np.linalg.norm(g[ell], 2), 1e-12)
+    centre = tuple(n - 1 for n in levels)
+    flip = tuple(slice(None, None, -1) for _ in levels)
+
+    def hermitize(a: np.ndarray) -> np.ndarray:
+        return (a + np.conj(np.swapaxes(a[flip], -1, -2))) / 2
+
+    if kind in (HERMITIAN, SPD):
+        g = hermitize(g)
+        lam = _separated(rng, m, 3.0, 4.0)
+        if kind == HERMITIAN:
+            lam = lam * rng.choice([-1.0, 1.0], m)
+        g[centre] = _with_spectrum(rng, lam, cplx, normal=True)
+        g[centre] = (g[centre] + g[centre].conj().T) / 2
+    else:
+        g[centre] = 4 * matrix(rng, RECT, m, m, cplx)
+    t = _cast(g, dtype)
+    if kind in (HERMITIAN, SPD):
+        t = hermitize(t)
+    dense = dense_block_toeplitz(t.astype(np.complex128 if cplx else np.float64))
+
+    def build(xp: Any) -> kb.AbstractLinearOperator:
+        return kb.multilevel_toeplitz(_to_backend(xp, t))
+
+    densifies = {"cholesky", "eig", "eigh", "svd", "norm", "slogdet"}
+    return Case(
+        "block_toeplitz", GENERAL if kind == RECT else kind, dtype, dense, build, 1e4, nlev,
+        {"levels": levels, "m": m, "seed": seed, "densifies": densifies},
+    )  # fmt: skip
+
+
 #: name -> strategy factory ``(kind, dtypes) -> SearchStrategy[Case]``.
 FACTORIES: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "kronecker": kronecker_cases,
@@ -635,6 +700,7 @@ FACTORIES: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "kron_plus_diagonal": kron_plus_diagonal_cases,
     "block": block_cases,
     "block_circulant": block_circulant_cases,
+    "block_toeplitz": block_toeplitz_cases,
 }
 
 #: Structures for which no public operation may reach the dense fallback.

@@ -62,6 +62,12 @@ from .operators import _dense_rules as _dense_rules
 from .operators import _sum_rules as _sum_rules
 from .operators._block import Block, BlockFactorization, block
 from .operators._block_circulant import BlockCirculant, block_circulant
+from .operators._block_toeplitz import (
+    BlockToeplitz,
+    BlockToeplitzSolver,
+    block_toeplitz,
+    multilevel_toeplitz,
+)
 from .operators._dense import Dense, Diagonal, Identity, aslinearoperator, diag, identity
 from .operators._kronecker import Kronecker, KroneckerFactorization, kron
 from .operators._kronecker_sum import KroneckerSum, KroneckerSumFactorization, kronsum
@@ -76,6 +82,8 @@ __all__ = [
     "Block",
     "BlockCirculant",
     "BlockFactorization",
+    "BlockToeplitz",
+    "BlockToeplitzSolver",
     "Conjugate",
     "ConvergenceError",
     "Dense",
@@ -99,6 +107,7 @@ __all__ = [
     "aslinearoperator",
     "block",
     "block_circulant",
+    "block_toeplitz",
     "cho_factor",
     "cholesky",
     "det",
@@ -121,6 +130,7 @@ __all__ = [
     "logdet",
     "lstsq",
     "matrix_power",
+    "multilevel_toeplitz",
     "norm",
     "pinv",
     "register_matmul",
