@@ -367,10 +367,6 @@ def test_no_public_operation_densifies() -> None:
 
 # ---- errors --------------------------------------------------------------------------------
 def test_singular_dense_block_is_named(xp: Any) -> None:
-    if "torch" in xp.__name__:
-        # the dense LU of PyTorch raises its own RuntimeError for an exactly singular
-        # matrix (kronblock._delegate.LUFactor, shared by every structure)
-        pytest.skip("torch.linalg.lu_factor raises RuntimeError on a singular matrix")
     rng = np.random.default_rng(11)
     good = rng.standard_normal((3, 3)) + 3 * np.eye(3)
     bad = np.array([[1.0, 2.0], [2.0, 4.0]])

@@ -62,6 +62,12 @@ from .operators import _dense_rules as _dense_rules
 from .operators import _sum_rules as _sum_rules
 from .operators._block import Block, BlockFactorization, block
 from .operators._block_circulant import BlockCirculant, block_circulant
+from .operators._block_diagonal import (
+    BlockDiagonal,
+    BlockDiagonalFactorization,
+    as_block_diagonal,
+    block_diag,
+)
 from .operators._block_toeplitz import (
     BlockToeplitz,
     BlockToeplitzSolver,
@@ -81,6 +87,8 @@ __all__ = [
     "AbstractLinearOperator",
     "Block",
     "BlockCirculant",
+    "BlockDiagonal",
+    "BlockDiagonalFactorization",
     "BlockFactorization",
     "BlockToeplitz",
     "BlockToeplitzSolver",
@@ -104,9 +112,11 @@ __all__ = [
     "Sparse",
     "Sum",
     "__version__",
+    "as_block_diagonal",
     "aslinearoperator",
     "block",
     "block_circulant",
+    "block_diag",
     "block_toeplitz",
     "cho_factor",
     "cholesky",

@@ -76,7 +76,9 @@ class LUFactor:
         elif _is_torch(xp):
             import torch
 
-            self._lu, self._piv = torch.linalg.lu_factor(a)
+            # the _ex variant: an exactly singular matrix is reported by is_singular(), as
+            # for SciPy, not by torch's own RuntimeError
+            self._lu, self._piv, _ = torch.linalg.lu_factor_ex(a)
             self._kind = "torch"
 
     def u_diagonal(self) -> Array | None:
