@@ -72,6 +72,24 @@ def test_tour_kronecker_sum_chapter() -> None:
     assert re.search(rf"^kronecker_sum: all {len(ok_lines)} checks ok ", out, re.MULTILINE)
 
 
+def test_tour_blocks_chapter() -> None:
+    proc = _run("tour", "blocks")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "FAIL" not in out and "Warning" not in proc.stderr, proc.stderr
+    ok_lines = [line for line in out.splitlines() if line.startswith("  ok    ")]
+    for label in (
+        "kb.block = np.block of the seed, integers",
+        "Σ⁻¹ y through the Schur complement = np.linalg.solve",
+        "KKT solve = np.linalg.solve",
+        "block-diagonal solve = block by block",
+        "‖T x − y‖ / ‖y‖",
+        "deblurred image = the original",
+    ):
+        assert any(label in line for line in ok_lines), label
+    assert re.search(rf"^blocks: all {len(ok_lines)} checks ok ", out, re.MULTILINE)
+
+
 def test_tour_unknown_chapter_is_a_usage_error() -> None:
     proc = _run("tour", "no-such-chapter")
     assert proc.returncode == 2

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from . import kronecker, kronecker_sum
+from . import blocks, kronecker, kronecker_sum
 from ._check import Checker
 
 __all__ = ["CHAPTERS", "Chapter", "Checker"]
@@ -31,4 +31,5 @@ class Chapter(NamedTuple):
 CHAPTERS: dict[str, Chapter] = {
     "kronecker": Chapter(kronecker.DESCRIPTION, kronecker.run),
     "kronecker_sum": Chapter(kronecker_sum.DESCRIPTION, kronecker_sum.run),
+    "blocks": Chapter(blocks.DESCRIPTION, blocks.run),
 }
