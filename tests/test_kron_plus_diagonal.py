@@ -208,3 +208,22 @@ def test_non_square_kronecker_plus_diagonal_falls_back() -> None:
     with pytest.warns(kb.DensificationWarning):
         x = kb.solve(k + kb.diag(d), np.ones(6))
     np.testing.assert_allclose(x, np.linalg.solve(k.to_dense() + np.diag(d), np.ones(6)))
+
+
+def test_block_diagonal_plus_shift_stays_block_diagonal() -> None:
+    rng = np.random.default_rng(9)
+    blocks = [rng.standard_normal((3, 3)) for _ in range(4)]
+    blocks.append(kb.kronsum(np.diag([2.0, 3.0]), sym(rng, 2)))
+    d = kb.block_diag(*blocks)
+    n = d.shape[0]
+    for op, dense in (
+        (d + 2.0 * kb.identity(n), d.to_dense() + 2 * np.eye(n)),
+        (-0.5 * d + kb.identity(n), -0.5 * d.to_dense() + np.eye(n)),
+    ):
+        b = rng.standard_normal(n)
+        np.testing.assert_allclose(kb.solve(op, b), np.linalg.solve(dense, b), rtol=1e-10)
+        np.testing.assert_allclose(kb.inv(op).to_dense(), np.linalg.inv(dense), atol=1e-12)
+        sign, logabs = kb.slogdet(op)
+        ref = np.linalg.slogdet(dense)
+        assert float(sign) == ref[0]
+        np.testing.assert_allclose(logabs, ref[1], rtol=1e-12)

@@ -5,7 +5,8 @@ pattern with an exact structured algorithm; any other sum takes the generic
 (dense) rule.  The patterns, tried in this order:
 
 1. **Kronecker sum plus shifts**, ``(A⊕B) + s·I = (A + s·I)⊕B``: a Kronecker
-   sum again, with all its rules.
+   sum again, with all its rules; likewise a block-diagonal matrix plus shifts
+   is block-diagonal, ``(B₁ ⊕ … ⊕ B_p) + s·I = (B₁ + s·I) ⊕ …``.
 2. **Two Kronecker products** ``s·(A₁⊗…⊗A_K) + t·(B₁⊗…⊗B_K)`` with factors of
    matching orders, every ``Aᵢ`` Hermitian and every ``Bᵢ`` Hermitian positive
    definite (``Bᵢ = I`` for ``K + σ²I``, a positive diagonal for ``K + D`` with
@@ -103,6 +104,48 @@ def shifted_kronsum(a: Sum) -> KroneckerSum | None:
         tags = f.tags & ({POSITIVE_DEFINITE} if _real_nonneg(total) else set())
         shifted = Dense(dense + eye * total, frozenset(tags))
     return KroneckerSum((*ks.factors[:i], shifted, *ks.factors[i + 1 :]))
+
+
+def shifted_block_diagonal(a: Sum) -> AbstractLinearOperator | None:
+    """``(B₁ ⊕ … ⊕ B_p) + s·I`` as ``(B₁ + s·I) ⊕ … ⊕ (B_p + s·I)`` (square blocks), or None."""
+    from ._block_diagonal import BlockDiagonal
+
+    diag = [t for t in a.terms if isinstance(_unscale(t)[1], BlockDiagonal)]
+    shifts = [_shift(t) for t in a.terms if not isinstance(_unscale(t)[1], BlockDiagonal)]
+    if len(diag) != 1 or any(s is None for s in shifts) or not shifts:
+        return None
+    c, bd = _unscale(diag[0])
+    assert isinstance(bd, BlockDiagonal)
+    if any(b.shape[0] != b.shape[1] for b in bd.blocks):
+        return None
+    total = sum(s for s in shifts if s is not None)
+    blocks = []
+    for b in bd.blocks:
+        scaled = b if c == 1 else rescale(b, c)  # c·B into the block's structure
+        blocks.append(_shifted(c * b if scaled is None else scaled, total))
+    return BlockDiagonal(tuple(blocks))
+
+
+def _shifted(op: AbstractLinearOperator, s: Any) -> AbstractLinearOperator:
+    """``op + s·I`` keeping the structure where it has one (dense, diagonal, Kronecker sum)."""
+    xp = op.xp
+    inner_c, inner = _unscale(op)
+    if isinstance(inner, Dense) and inner_c == 1:
+        eye = xp.eye(op.shape[0], dtype=inner.array.dtype, device=op.device)
+        return Dense(inner.array + eye * s)
+    if isinstance(inner, Diagonal) and inner_c == 1:
+        return Diagonal(inner.diagonal + s)
+    if isinstance(inner, KroneckerSum):
+        ks = shifted_kronsum(Sum((op, s * Identity(op.shape[0]))))
+        if ks is not None:
+            return ks
+    return Sum((op, s * Identity(op.shape[0])))
+
+
+def canonical_sum(a: Sum) -> AbstractLinearOperator | None:
+    """A sum that is a structure in disguise: ``kronsum + s·I`` or ``block_diag + s·I``."""
+    ks = shifted_kronsum(a)
+    return ks if ks is not None else shifted_block_diagonal(a)
 
 
 def _real_nonneg(s: Any) -> bool:
@@ -426,7 +469,7 @@ def _generic(table: Any) -> Callable[..., Any]:
 @factorize.register
 def _factorize_sum(a: Sum, assume_a: str) -> Factorization:
     """Structured for the patterns of the module doc; otherwise the dense fallback."""
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return factorize(ks, assume_a=assume_a)
     p = kronecker_pair(a)
@@ -449,7 +492,7 @@ def _factorize_sum(a: Sum, assume_a: str) -> Factorization:
 @slogdet.register
 def _slogdet_sum(a: Sum) -> tuple[Array, Array]:
     """``Σ log|μ| − 2 log|det G|`` for the patterns; a Kronecker sum's rule for pattern 1."""
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return slogdet(ks)
     p = kronecker_pair(a)
@@ -464,7 +507,7 @@ def _slogdet_sum(a: Sum) -> tuple[Array, Array]:
 @inv.register
 def _inv_sum(a: Sum) -> AbstractLinearOperator:
     """``(sA + tB)⁻¹ = G diag(1/μ) Gᴴ``, lazy; a Kronecker sum's inverse for pattern 1."""
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return inv(ks)
     p = kronecker_pair(a)
@@ -482,7 +525,7 @@ def _inv_sum(a: Sum) -> AbstractLinearOperator:
 @eigh.register
 def _eigh_sum(a: Sum) -> tuple[Array, AbstractLinearOperator]:
     """``s·(⊗Aᵢ) + t·I = (⊗Vᵢ) diag(s·λ + t) (⊗Vᵢ)ᴴ`` (Kronecker order); Kronecker sums too."""
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return eigh(ks)
     p = kronecker_pair(a)
@@ -494,7 +537,7 @@ def _eigh_sum(a: Sum) -> tuple[Array, AbstractLinearOperator]:
 
 @eigvalsh.register
 def _eigvalsh_sum(a: Sum) -> Array:
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return eigvalsh(ks)
     p = kronecker_pair(a)
@@ -506,7 +549,7 @@ def _eigvalsh_sum(a: Sum) -> Array:
 @funm.register
 def _funm_sum(a: Sum, func: Callable[[Array], Array]) -> AbstractLinearOperator:
     """``f(s·K + t·I) = G diag(f(s·λ + t)) Gᴴ`` (unitary ``G``); Kronecker sums too."""
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return funm(ks, func)
     p = kronecker_pair(a)
@@ -519,7 +562,7 @@ def _funm_sum(a: Sum, func: Callable[[Array], Array]) -> AbstractLinearOperator:
 @expm.register
 def _expm_sum(a: Sum) -> AbstractLinearOperator:
     """``exp((A⊕B) + sI) = exp(A + sI)⊗exp(B)``; other sums: as ``funm`` or the dense fallback."""
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return expm(ks)
     p = kronecker_pair(a)
@@ -532,7 +575,7 @@ def _expm_sum(a: Sum) -> AbstractLinearOperator:
 @eig.register
 def _eig_sum(a: Sum) -> tuple[Array, AbstractLinearOperator]:
     """``s·(⊗Aᵢ) + t·I``: eigenvalues ``s·λ + t`` (Kronecker order), eigenvectors ``⊗Vᵢ``."""
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return eig(ks)
     p = kronecker_pair(a)
@@ -544,7 +587,7 @@ def _eig_sum(a: Sum) -> tuple[Array, AbstractLinearOperator]:
 
 @eigvals.register
 def _eigvals_sum(a: Sum) -> Array:
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return eigvals(ks)
     p = kronecker_pair(a)
@@ -562,7 +605,7 @@ def _complex(xp: Namespace, mu: Array) -> Array:
 @svd.register
 def _svd_sum(a: Sum) -> tuple[AbstractLinearOperator, Array, AbstractLinearOperator]:
     """``s·(⊗Aᵢ) + t·I = (G·diag(phase μ)) diag(|μ|) Gᴴ`` with unitary ``G`` (Kronecker order)."""
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return svd(ks)
     p = kronecker_pair(a)
@@ -580,7 +623,7 @@ def _svd_sum(a: Sum) -> tuple[AbstractLinearOperator, Array, AbstractLinearOpera
 @norm.register
 def _norm_sum(a: Sum, ord: Any) -> Array:
     """Unitary ``G``: Frobenius, 2, −2 and nuclear norms from ``|μ|``; Kronecker sums' rules."""
-    ks = shifted_kronsum(a)
+    ks = canonical_sum(a)
     if ks is not None:
         return norm(ks, ord)
     p = kronecker_pair(a)
