@@ -165,15 +165,70 @@ def _floating(xp: Namespace, dtype: Any) -> bool:
     return bool(xp.isdtype(dtype, ("real floating", "complex floating")))
 
 
+#: NumPy FFTs of at least this many entries run on all cores (``workers=-1``), as BLAS does.
+THREADED_FFT_SIZE = 1 << 18
+
+
+def fft_workers(size: int) -> int | None:
+    """``scipy.fft`` workers for a batch of ``size`` entries: all cores when it is large."""
+    return -1 if size >= THREADED_FFT_SIZE else None
+
+
+def np_forward(x: np.ndarray, length: int, real: bool) -> np.ndarray:
+    """The FFTs of length ``length`` of the zero-padded columns of ``x`` ``(N, k)``: ``(k, h)``.
+
+    NumPy only: columns go to contiguous rows of a zero buffer first, which is
+    faster than transforming along axis 0 and than SciPy's own padding.
+    """
+    n, k = x.shape
+    buf = np.zeros((k, length), dtype=x.dtype)
+    buf[:, :n] = x.T
+    fft = scipy_fft().rfft if real else scipy_fft().fft
+    return fft(buf, axis=-1, workers=fft_workers(k * length), overwrite_x=True)
+
+
+def np_backward(y: np.ndarray, length: int, rows: int, real: bool) -> np.ndarray:
+    """The inverse of :func:`np_forward`, keeping the first ``rows`` entries: ``(rows, k)``."""
+    w = fft_workers(y.shape[0] * length)
+    out = (
+        scipy_fft().irfft(y, n=length, axis=-1, workers=w)
+        if real
+        else scipy_fft().ifft(y, axis=-1, workers=w)
+    )
+    return out[:, :rows].T
+
+
+def scipy_fft() -> Any:
+    import scipy.fft
+
+    return scipy.fft
+
+
+def circular_apply(xp: Namespace, lam: Array, x: Array, length: int, rows: int) -> Array:
+    """The first ``rows`` rows of ``ifft(λ · fft(x))`` of length ``length``, along axis 0.
+
+    The circulant of order ``length`` with eigenvalues ``λ`` times ``x`` (zero-padded
+    to ``length`` rows), truncated: a circulant product (``length = rows = N``) or a
+    circulant embedding.  ``x`` real: ``lam`` is the half spectrum (real FFT); ``x``
+    complex: the full one.  ``O(L log L · k)``.
+    """
+    real = not is_complex_dtype(xp, x.dtype)
+    if isinstance(x, np.ndarray):
+        spec = np_forward(x, length, real)
+        spec *= lam[None, :]
+        return np_backward(spec, length, rows, real)
+    if real:
+        return irfft(xp, lam[:, None] * rfft(xp, x, length), length)[:rows, ...]
+    return icfft(xp, lam[:, None] * cfft(xp, x, n=length))[:rows, ...]
+
+
 def spectrum_apply(xp: Namespace, lam: Array, x: Array, n: int) -> Array:
     """``ifft(λ · fft(x))`` along axis 0: the circulant with eigenvalues ``λ`` times ``x``.
 
     ``x`` real: ``lam`` is the half spectrum (``n//2 + 1`` values, real FFT);
     ``x`` complex: the full spectrum.  ``O(n log n · k)``.
     """
-    if is_complex_dtype(xp, x.dtype):
-        return icfft(xp, lam[:, None] * cfft(xp, x))
-    return irfft(xp, lam[:, None] * rfft(xp, x, n), n)
+    return circular_apply(xp, lam, x, n, n)
 
 
 # ---- the operator -----------------------------------------------------------------------

@@ -88,11 +88,14 @@ from ._circulant import (
     as_vector,
     cast,
     cfft,
+    circular_apply,
     complex_dtype,
     conjugate,
     icfft,
     irfft,
     next_fast_len,
+    np_backward,
+    np_forward,
     rfft,
 )
 
@@ -270,11 +273,8 @@ class Toeplitz(AbstractLinearOperator):
 
 def _fft_matmat(t: Toeplitz, x: Array) -> Array:
     """The leading ``m × n`` block of the embedding circulant of order ``L``: ``O(L log L · k)``."""
-    xp = t.xp
     L, lam = t._spectrum(x.dtype)
-    if is_complex_dtype(xp, x.dtype):
-        return icfft(xp, lam[:, None] * cfft(xp, x, n=L))[: t.shape[0], ...]
-    return irfft(xp, lam[:, None] * rfft(xp, x, L), L)[: t.shape[0], ...]
+    return circular_apply(t.xp, lam, x, L, t.shape[0])
 
 
 def _banded_matmat(t: Toeplitz, x: Array) -> Array:
@@ -366,44 +366,64 @@ def levinson(col: np.ndarray, row: np.ndarray, hermitian: bool) -> Levinson:
     carried (Levinson–Durbin; ``γ`` is the reflection coefficient and
     ``E' = E (1 − |γ|²)``).  Raises ``_Breakdown`` when ``|E'|`` is zero up to
     ``n·eps·Σ|tₖ|`` (a singular leading block).
+
+    Each step is two or three BLAS-1 calls (``dot``, ``axpy``, ``copy``) on
+    views fixed by offsets, with reversed copies of the vectors kept
+    alongside, so that no step allocates.
     """
+    from scipy.linalg import blas
+
     n = int(col.shape[0])
-    dt = np.result_type(col, row)
+    cplx = bool(np.iscomplexobj(col) or np.iscomplexobj(row))
+    dt = np.complex128 if cplx else np.float64
+    col, row = np.ascontiguousarray(col, dtype=dt), np.ascontiguousarray(row, dtype=dt)
+    dot = blas.zdotu if cplx else blas.ddot  # Σ xᵢyᵢ, no conjugation
+    axpy = blas.zaxpy if cplx else blas.daxpy
+    copy = blas.zcopy if cplx else blas.dcopy
     scale = float(np.abs(col).sum() + np.abs(row[1:]).sum())
     tiny = n * float(np.finfo(np.float64).eps) * scale
-    cplx = np.iscomplexobj(np.empty(0, dt))
-    E = np.empty(n, dtype=np.float64 if hermitian else dt)
-    e: Any = float(col[0].real) if hermitian else col[0]
+    crev = np.ascontiguousarray(col[::-1])  # crev[n−1−m] = c_m
+    e: Any = float(col[0].real) if hermitian else complex(col[0]) if cplx else float(col[0])
     if not abs(e) > tiny:
         raise _Breakdown(0, abs(e))
-    E[0] = e
+    E = [e]
     f = np.zeros(n, dtype=dt)
     f[0] = 1
+    fr = np.zeros(n, dtype=dt)  # fr[n−1−j] = f[j] (conj(f[j]) for complex Hermitian T)
+    fr[n - 1] = 1
     if hermitian:
         for k in range(n - 1):
-            ef = np.dot(col[k + 1 : 0 : -1], f[: k + 1])
+            ef = dot(crev, f, n=k + 1, offx=n - 2 - k)  # Σⱼ c_{k+1−j} fⱼ
             gam = -ef / e
-            tail = f[k::-1]
-            f[1 : k + 2] += gam * (tail.conj() if cplx else tail)
-            e = e - ((ef.real**2 + ef.imag**2) if cplx else ef * ef) / e
+            axpy(fr, f, n=k + 1, a=gam, offx=n - 1 - k, offy=1)  # fⱼ += γ·conj f_{k+1−j}
+            copy(f, fr, n=k + 2, offx=0, incx=-1, offy=n - 2 - k, incy=1)
+            if cplx:
+                tail = fr[n - 2 - k :]
+                np.conjugate(tail, out=tail)
+                e = e - (ef.real**2 + ef.imag**2) / e
+            else:
+                e = e + ef * gam
             if not abs(e) > tiny:
                 raise _Breakdown(k + 1, abs(e))
-            E[k + 1] = e
-        return Levinson(f, f.conj() if cplx else f, E, True)
-    gr = np.zeros(n, dtype=dt)
+            E.append(e)
+        return Levinson(f, f.conj() if cplx else f, np.asarray(E, dtype=np.float64), True)
+    gr = np.zeros(n, dtype=dt)  # g reversed: T g = E·e_k with g = gr[::-1]
     gr[0] = 1
+    grr = np.zeros(n, dtype=dt)  # grr[n−1−j] = gr[j]
+    grr[n - 1] = 1
     for k in range(n - 1):
-        ef = np.dot(col[k + 1 : 0 : -1], f[: k + 1])
-        eg = np.dot(row[1 : k + 2], gr[k::-1])
-        df = (-ef / e) * gr[k::-1]
-        dg = (-eg / e) * f[k::-1]
-        f[1 : k + 2] += df
-        gr[1 : k + 2] += dg
+        ef = dot(crev, f, n=k + 1, offx=n - 2 - k)  # Σⱼ c_{k+1−j} fⱼ
+        eg = dot(row, grr, n=k + 1, offx=1, offy=n - 1 - k)  # Σⱼ r_{j+1} g_{k−j}
+        gf, gg = -ef / e, -eg / e
+        axpy(grr, f, n=k + 1, a=gf, offx=n - 1 - k, offy=1)  # fⱼ += γ_f·gr_{k+1−j}
+        axpy(fr, gr, n=k + 1, a=gg, offx=n - 1 - k, offy=1)  # grⱼ += γ_g·f_{k+1−j} (old f)
+        copy(f, fr, n=k + 2, offx=0, incx=-1, offy=n - 2 - k, incy=1)
+        copy(gr, grr, n=k + 2, offx=0, incx=-1, offy=n - 2 - k, incy=1)
         e = e - ef * eg / e
         if not abs(e) > tiny:
             raise _Breakdown(k + 1, abs(e))
-        E[k + 1] = e
-    return Levinson(f, gr, E, False)
+        E.append(e)
+    return Levinson(f, gr, np.asarray(E, dtype=dt), False)
 
 
 # ---- the Gohberg–Semencul formula -------------------------------------------------------------
@@ -439,6 +459,8 @@ class _GSPlan:
     def apply(self, xp: Namespace, x: Array) -> Array:
         """Six FFTs of length ``L`` on the ``k`` columns of ``x``: ``O(L log L · k)``."""
         n, L = self.n, self.L
+        if isinstance(x, np.ndarray):
+            return self._apply_numpy(x)
         if is_complex_dtype(xp, x.dtype):
             hx = cfft(xp, x, n=L)
             z1 = icfft(xp, self.bt[:, None] * hx)[:n, ...]
@@ -450,6 +472,22 @@ class _GSPlan:
         z2 = irfft(xp, self.dt[:, None] * hx, L)[:n, ...]
         y = self.a[:, None] * rfft(xp, z1, L) - self.c[:, None] * rfft(xp, z2, L)
         return irfft(xp, y, L)[:n, ...]
+
+    def _apply_numpy(self, x: np.ndarray) -> np.ndarray:
+        # the same six transforms, on rows (contiguous, batched in pairs, threaded when large)
+        n, L = self.n, self.L
+        real = not np.iscomplexobj(x)
+        hx = np_forward(x, L, real)  # (k, h)
+        w = np.empty((2, *hx.shape), dtype=hx.dtype)
+        np.multiply(hx, self.bt[None, :], out=w[0])
+        np.multiply(hx, self.dt[None, :], out=w[1])
+        z = np_backward(w.reshape(-1, hx.shape[1]), L, n, real)  # (n, 2k): [L(b)ᵀx, L(d)ᵀx]
+        spec = np_forward(z, L, real)  # (2k, h)
+        k = hx.shape[0]
+        np.multiply(spec[:k], self.a[None, :], out=spec[:k])
+        np.multiply(spec[k:], self.c[None, :], out=spec[k:])
+        np.subtract(spec[:k], spec[k:], out=spec[:k])
+        return np_backward(spec[:k], L, n, real)
 
 
 def _gs_plan(lev: Levinson, adjoint: bool, real: bool, to: Any) -> _GSPlan:
