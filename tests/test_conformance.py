@@ -25,13 +25,19 @@ from _factories import FACTORIES as CORE_FACTORIES
 from _factories import GENERAL, HERMITIAN, KINDS, RECT, SPD, Case
 from _factories import STRUCTURED as CORE_STRUCTURED
 from _factories_block_diagonal import block_diagonal_cases
+from _factories_toeplitz import circulant_cases, toeplitz_cases
 from conftest import from_numpy, library, to_numpy
 from kronblock import testing as kbt
 
 #: Every structure's factory: the core registry plus those kept in their own modules
 #: (which import ``_factories``, so they are joined here, not there).
-FACTORIES = {**CORE_FACTORIES, "block_diagonal": block_diagonal_cases}
-STRUCTURED = (*CORE_STRUCTURED, "block_diagonal")
+FACTORIES = {
+    **CORE_FACTORIES,
+    "block_diagonal": block_diagonal_cases,
+    "toeplitz": toeplitz_cases,
+    "circulant": circulant_cases,
+}
+STRUCTURED = (*CORE_STRUCTURED, "block_diagonal", "toeplitz", "circulant")
 STRUCTURES = sorted(FACTORIES)
 
 

@@ -74,11 +74,13 @@ from .operators._block_toeplitz import (
     block_toeplitz,
     multilevel_toeplitz,
 )
+from .operators._circulant import Circulant, CirculantFactorization, circulant
 from .operators._dense import Dense, Diagonal, Identity, aslinearoperator, diag, identity
 from .operators._kronecker import Kronecker, KroneckerFactorization, kron
 from .operators._kronecker_sum import KroneckerSum, KroneckerSumFactorization, kronsum
 from .operators._sparse import Sparse
 from .operators._sum_rules import KroneckerDiagonalPCG
+from .operators._toeplitz import Toeplitz, ToeplitzFactorization, toeplitz
 
 __version__ = "0.1.0"
 
@@ -92,6 +94,8 @@ __all__ = [
     "BlockFactorization",
     "BlockToeplitz",
     "BlockToeplitzSolver",
+    "Circulant",
+    "CirculantFactorization",
     "Conjugate",
     "ConvergenceError",
     "Dense",
@@ -111,6 +115,8 @@ __all__ = [
     "Scaled",
     "Sparse",
     "Sum",
+    "Toeplitz",
+    "ToeplitzFactorization",
     "__version__",
     "as_block_diagonal",
     "aslinearoperator",
@@ -120,6 +126,7 @@ __all__ = [
     "block_toeplitz",
     "cho_factor",
     "cholesky",
+    "circulant",
     "det",
     "diag",
     "diagonal",
@@ -149,6 +156,7 @@ __all__ = [
     "solvers",
     "svd",
     "svdvals",
+    "toeplitz",
     "trace",
     "unvec",
     "vec",
