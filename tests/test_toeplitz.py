@@ -476,3 +476,21 @@ def test_no_structured_operation_densifies_unexpectedly() -> None:
     for name, fn in (("eigh", kb.eigvalsh), ("svd", kb.svd), ("cholesky", kb.cholesky)):
         with pytest.warns(kb.DensificationWarning, match=name):
             fn(t)
+
+
+def test_concurrent_solves_do_not_share_buffers() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = 500
+    c = _kms(n, 0.7)
+    t = toeplitz(c)
+    f = kb.factorize(t)
+    rng = np.random.default_rng(7)
+    bs = [rng.standard_normal((n, 8)) for _ in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        xs = list(pool.map(f.solve, bs))
+        ys = list(pool.map(lambda b: t @ b, bs))
+    for b, x, y in zip(bs, xs, ys):
+        np.testing.assert_allclose(sla.toeplitz(c) @ x, b, atol=1e-10)
+        np.testing.assert_allclose(y, sla.toeplitz(c) @ b, atol=1e-10)
+    assert not np.shares_memory(f.solve(bs[0]), f.solve(bs[1]))  # results are fresh arrays

@@ -165,70 +165,103 @@ def _floating(xp: Namespace, dtype: Any) -> bool:
     return bool(xp.isdtype(dtype, ("real floating", "complex floating")))
 
 
-#: NumPy FFTs of at least this many entries run on all cores (``workers=-1``), as BLAS does.
-THREADED_FFT_SIZE = 1 << 18
+#: NumPy FFT products keep their work buffers between calls, up to this many bytes per
+#: operator: fresh pages cost about as much as a transform.  A concurrent product
+#: finds the buffers taken and allocates its own.
+WORKSPACE_BYTES = 128 << 20
 
 
-def fft_workers(size: int) -> int | None:
-    """``scipy.fft`` workers for a batch of ``size`` entries: all cores when it is large."""
-    return -1 if size >= THREADED_FFT_SIZE else None
+class Workspace:
+    """Work buffers of NumPy FFT products, kept per ``(shape, dtype)`` key between calls.
+
+    Buffers are taken out while in use (so concurrent products never share
+    them) and given back if they fit in :data:`WORKSPACE_BYTES`.  Results are
+    always fresh arrays, never views of a buffer.
+    """
+
+    def __init__(self) -> None:
+        self._free: dict[Any, tuple[np.ndarray, ...]] = {}
+
+    def take(self, key: Any, specs: tuple[tuple[tuple[int, ...], Any, bool], ...]) -> Any:
+        """Buffers of ``(shape, dtype, zeroed)`` each, kept from an earlier call if any."""
+        bufs = self._free.pop(key, None)
+        if bufs is None:
+            bufs = tuple((np.zeros if z else np.empty)(shape, dtype) for shape, dtype, z in specs)
+        return bufs
+
+    def give(self, key: Any, bufs: tuple[np.ndarray, ...]) -> None:
+        kept = tuple(self._free.values())  # a snapshot: other threads may take or give
+        held = sum(b.nbytes for bs in kept for b in bs)
+        if held + sum(b.nbytes for b in bufs) <= WORKSPACE_BYTES:
+            self._free[key] = bufs
 
 
-def np_forward(x: np.ndarray, length: int, real: bool) -> np.ndarray:
-    """The FFTs of length ``length`` of the zero-padded columns of ``x`` ``(N, k)``: ``(k, h)``.
+def workspace_of(owner: Any) -> Workspace:
+    """The :class:`Workspace` kept by an (immutable) operator or plan, made on first use."""
+    ws = owner.__dict__.get("_workspace")
+    if ws is None:
+        ws = Workspace()
+        object.__setattr__(owner, "_workspace", ws)
+    return ws
 
-    NumPy only: columns go to contiguous rows of a zero buffer first, which is
-    faster than transforming along axis 0 and than SciPy's own padding.
+
+def np_circular(
+    ws: Workspace, lam: np.ndarray, x: np.ndarray, length: int, rows: int
+) -> np.ndarray:
+    """NumPy :func:`circular_apply`: the columns of ``x`` as contiguous rows of kept buffers.
+
+    ``numpy.fft`` writes into the buffers (``out=``): a zero-padded copy of
+    ``xᵀ``, its spectrum, the product's rows; the result is a fresh ``(rows, k)``
+    array.
     """
     n, k = x.shape
-    buf = np.zeros((k, length), dtype=x.dtype)
-    buf[:, :n] = x.T
-    fft = scipy_fft().rfft if real else scipy_fft().fft
-    return fft(buf, axis=-1, workers=fft_workers(k * length), overwrite_x=True)
+    real = not np.iscomplexobj(x)
+    h = length // 2 + 1 if real else length
+    cdt = np.result_type(x.dtype, np.complex64)
+    key = ("circular", k, length, x.dtype.str)
+    specs = (((k, length), x.dtype, True), ((k, h), cdt, False), ((k, length), x.dtype, False))
+    xb, spec, y = ws.take(key, specs)
+    xb[:, :n] = x.T
+    if real:
+        np.fft.rfft(xb, axis=-1, out=spec)
+        np.multiply(spec, lam[None, :], out=spec)
+        np.fft.irfft(spec, n=length, axis=-1, out=y)
+    else:
+        np.fft.fft(xb, axis=-1, out=spec)
+        np.multiply(spec, lam[None, :], out=spec)
+        np.fft.ifft(spec, axis=-1, out=y)
+    out = np.ascontiguousarray(y[:, :rows].T)
+    ws.give(key, (xb, spec, y))
+    return out
 
 
-def np_backward(y: np.ndarray, length: int, rows: int, real: bool) -> np.ndarray:
-    """The inverse of :func:`np_forward`, keeping the first ``rows`` entries: ``(rows, k)``."""
-    w = fft_workers(y.shape[0] * length)
-    out = (
-        scipy_fft().irfft(y, n=length, axis=-1, workers=w)
-        if real
-        else scipy_fft().ifft(y, axis=-1, workers=w)
-    )
-    return out[:, :rows].T
-
-
-def scipy_fft() -> Any:
-    import scipy.fft
-
-    return scipy.fft
-
-
-def circular_apply(xp: Namespace, lam: Array, x: Array, length: int, rows: int) -> Array:
+def circular_apply(
+    xp: Namespace, lam: Array, x: Array, length: int, rows: int, ws: Workspace | None = None
+) -> Array:
     """The first ``rows`` rows of ``ifft(λ · fft(x))`` of length ``length``, along axis 0.
 
     The circulant of order ``length`` with eigenvalues ``λ`` times ``x`` (zero-padded
     to ``length`` rows), truncated: a circulant product (``length = rows = N``) or a
     circulant embedding.  ``x`` real: ``lam`` is the half spectrum (real FFT); ``x``
-    complex: the full one.  ``O(L log L · k)``.
+    complex: the full one.  ``O(L log L · k)``.  NumPy arrays go through
+    :func:`np_circular` with the buffers of ``ws``.
     """
-    real = not is_complex_dtype(xp, x.dtype)
     if isinstance(x, np.ndarray):
-        spec = np_forward(x, length, real)
-        spec *= lam[None, :]
-        return np_backward(spec, length, rows, real)
-    if real:
+        return np_circular(ws if ws is not None else Workspace(), lam, x, length, rows)
+    if not is_complex_dtype(xp, x.dtype):
         return irfft(xp, lam[:, None] * rfft(xp, x, length), length)[:rows, ...]
     return icfft(xp, lam[:, None] * cfft(xp, x, n=length))[:rows, ...]
 
 
-def spectrum_apply(xp: Namespace, lam: Array, x: Array, n: int) -> Array:
+def spectrum_apply(
+    xp: Namespace, lam: Array, x: Array, n: int, ws: Workspace | None = None
+) -> Array:
     """``ifft(λ · fft(x))`` along axis 0: the circulant with eigenvalues ``λ`` times ``x``.
 
     ``x`` real: ``lam`` is the half spectrum (``n//2 + 1`` values, real FFT);
     ``x`` complex: the full spectrum.  ``O(n log n · k)``.
     """
-    return circular_apply(xp, lam, x, n, n)
+    return circular_apply(xp, lam, x, n, n, ws)
 
 
 # ---- the operator -----------------------------------------------------------------------
@@ -317,7 +350,7 @@ class Circulant(AbstractLinearOperator):
         dt = x.dtype
         if not _floating(xp, dt):  # integers: through float64, rounded back (exact)
             return _round_back(xp, self._matmat(xp.astype(x, xp.float64)), dt)
-        return spectrum_apply(xp, self.spectrum(dt), x, self.shape[0])
+        return spectrum_apply(xp, self.spectrum(dt), x, self.shape[0], workspace_of(self))
 
     def _adjoint(self) -> AbstractLinearOperator:
         xp = self.xp
@@ -612,7 +645,7 @@ class CirculantFactorization(Factorization):
         lam = self.op.spectrum(dt)
         if adjoint:  # Cᴴ = Fᴴ diag(conj λ) F (for real data, on the half spectrum)
             lam = xp.conj(lam)
-        return spectrum_apply(xp, 1 / lam, b, self.n)
+        return spectrum_apply(xp, 1 / lam, b, self.n, workspace_of(self.op))
 
     def inverse_operator(self, dtype: Any, device: Any, adjoint: bool = False) -> Any:
         inverse = _inverse(self.op)

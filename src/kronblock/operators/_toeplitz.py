@@ -85,6 +85,7 @@ from ..linalg import diagonal, factorize, inv, norm, slogdet, trace
 from ..linalg._factorization import Factorization, SolveOperator, slogdet_of_values
 from ._circulant import (
     Circulant,
+    Workspace,
     as_vector,
     cast,
     cfft,
@@ -94,9 +95,8 @@ from ._circulant import (
     icfft,
     irfft,
     next_fast_len,
-    np_backward,
-    np_forward,
     rfft,
+    workspace_of,
 )
 
 __all__ = ["Toeplitz", "ToeplitzFactorization", "toeplitz"]
@@ -141,7 +141,9 @@ class Toeplitz(AbstractLinearOperator):
     ``b`` nonzero diagonals when the band is short, else ``O(L log L · k)``
     by circulant embedding of order ``L = next_fast_len(m + n − 1)`` (see
     :func:`banded_is_cheaper`).  The nonzero diagonals (eager data) and the
-    embedding's spectrum per dtype are found on first use and kept.
+    embedding's spectrum per dtype are found on first use and kept, and so
+    are the work buffers of NumPy FFT products and solves (up to
+    :data:`~kronblock.operators._circulant.WORKSPACE_BYTES` per operator).
 
     Fast paths: ``solve``, ``factorize`` (:class:`ToeplitzFactorization`),
     ``inv`` (a lazy operator applying the Gohberg–Semencul formula),
@@ -274,7 +276,7 @@ class Toeplitz(AbstractLinearOperator):
 def _fft_matmat(t: Toeplitz, x: Array) -> Array:
     """The leading ``m × n`` block of the embedding circulant of order ``L``: ``O(L log L · k)``."""
     L, lam = t._spectrum(x.dtype)
-    return circular_apply(t.xp, lam, x, L, t.shape[0])
+    return circular_apply(t.xp, lam, x, L, t.shape[0], workspace_of(t))
 
 
 def _banded_matmat(t: Toeplitz, x: Array) -> Array:
@@ -455,6 +457,7 @@ class _GSPlan:
     bt: Array  # FFT of [b₀, 0, …, 0, b_{n−1}, …, b₁]: L(b)ᵀ as a circular convolution
     c: Array  # s·FFT(c)
     dt: Array
+    ws: Workspace  # NumPy work buffers (the operator's: they outlive a factorization)
 
     def apply(self, xp: Namespace, x: Array) -> Array:
         """Six FFTs of length ``L`` on the ``k`` columns of ``x``: ``O(L log L · k)``."""
@@ -474,23 +477,41 @@ class _GSPlan:
         return irfft(xp, y, L)[:n, ...]
 
     def _apply_numpy(self, x: np.ndarray) -> np.ndarray:
-        # the same six transforms, on rows (contiguous, batched in pairs, threaded when large)
+        # the same six transforms on rows (columns of x as contiguous rows), the two
+        # middle ones batched, written by numpy.fft into buffers kept between calls
         n, L = self.n, self.L
+        k = int(x.shape[1])
         real = not np.iscomplexobj(x)
-        hx = np_forward(x, L, real)  # (k, h)
-        w = np.empty((2, *hx.shape), dtype=hx.dtype)
-        np.multiply(hx, self.bt[None, :], out=w[0])
-        np.multiply(hx, self.dt[None, :], out=w[1])
-        z = np_backward(w.reshape(-1, hx.shape[1]), L, n, real)  # (n, 2k): [L(b)ᵀx, L(d)ᵀx]
-        spec = np_forward(z, L, real)  # (2k, h)
-        k = hx.shape[0]
+        h = L // 2 + 1 if real else L
+        cdt = np.result_type(x.dtype, np.complex64)
+        fwd, inv = (np.fft.rfft, np.fft.irfft) if real else (np.fft.fft, np.fft.ifft)
+        key = ("gs", k, x.dtype.str)
+        specs = (
+            ((k, L), x.dtype, True),  # xᵀ zero-padded
+            ((k, h), cdt, False),  # its spectrum
+            ((2 * k, h), cdt, False),  # times the two upper-triangular spectra
+            ((2 * k, L), x.dtype, False),  # [L(b)ᵀx; L(d)ᵀx], truncated to n
+            ((2 * k, h), cdt, False),  # their spectra
+            ((k, L), x.dtype, False),  # the result
+        )
+        xb, hx, w, z, spec, y = self.ws.take(key, specs)
+        xb[:, :n] = x.T
+        fwd(xb, axis=-1, out=hx)
+        np.multiply(hx, self.bt[None, :], out=w[:k])
+        np.multiply(hx, self.dt[None, :], out=w[k:])
+        inv(w, n=L, axis=-1, out=z)
+        z[:, n:] = 0
+        fwd(z, axis=-1, out=spec)
         np.multiply(spec[:k], self.a[None, :], out=spec[:k])
         np.multiply(spec[k:], self.c[None, :], out=spec[k:])
         np.subtract(spec[:k], spec[k:], out=spec[:k])
-        return np_backward(spec[:k], L, n, real)
+        inv(spec[:k], n=L, axis=-1, out=y)
+        out = np.ascontiguousarray(y[:, :n].T)
+        self.ws.give(key, (xb, hx, w, z, spec, y))
+        return out
 
 
-def _gs_plan(lev: Levinson, adjoint: bool, real: bool, to: Any) -> _GSPlan:
+def _gs_plan(lev: Levinson, adjoint: bool, real: bool, to: Any, ws: Workspace) -> _GSPlan:
     """The plan, its spectra computed on the host in double precision, then ``to(array)``."""
     import scipy.fft
 
@@ -502,7 +523,7 @@ def _gs_plan(lev: Levinson, adjoint: bool, real: bool, to: Any) -> _GSPlan:
         return np.concatenate([v[:1], np.zeros(L - n, dtype=v.dtype), v[:0:-1]])
 
     fft = (lambda v: scipy.fft.rfft(v.real, L)) if real else (lambda v: scipy.fft.fft(v, L))
-    return _GSPlan(n, L, to(s * fft(a)), to(fft(rev(b))), to(s * fft(c)), to(fft(rev(d))))
+    return _GSPlan(n, L, to(s * fft(a)), to(fft(rev(b))), to(s * fft(c)), to(fft(rev(d))), ws)
 
 
 # ---- circulant preconditioners --------------------------------------------------------------
@@ -770,7 +791,7 @@ class ToeplitzFactorization(Factorization):
         z = rng.standard_normal((self.n, 1))
         if np.iscomplexobj(col):
             z = z + 1j * rng.standard_normal((self.n, 1))
-        plan = _gs_plan(lev, False, not np.iscomplexobj(col), lambda a: a)
+        plan = _gs_plan(lev, False, not np.iscomplexobj(col), lambda a: a, Workspace())
         back = plan.apply(host.xp, host._matmat(z))
         err = float(np.linalg.norm(back - z) / np.linalg.norm(z))
         return err if np.isfinite(err) else math.inf
@@ -786,7 +807,7 @@ class ToeplitzFactorization(Factorization):
                 return cast(xp, from_numpy(np.ascontiguousarray(a), like), cdt)
 
             real = not is_complex_dtype(xp, dtype)
-            self._plans[key] = _gs_plan(self._lev, adjoint, real, to)
+            self._plans[key] = _gs_plan(self._lev, adjoint, real, to, workspace_of(self.op))
         return self._plans[key]
 
     def _operator(self, adjoint: bool) -> AbstractLinearOperator:
