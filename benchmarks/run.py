@@ -4,6 +4,7 @@ From the repository root::
 
     python benchmarks/run.py            # the full suite (under 5 minutes on 2 cores)
     python benchmarks/run.py --cases sums   # only the Kronecker sum / plus-diagonal solves
+    python benchmarks/run.py --cases blocks # only the block-diagonal / Toeplitz solves
     python benchmarks/run.py --smoke    # one tiny case, kronblock and NumPy only (CI)
 
 Prints the machine header and the markdown tables, and writes ``results.md``,
@@ -61,7 +62,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=_names,
         default=None,
         metavar="NAME,...",
-        help="cases to run (default: all matmul cases, 'solve' and 'sums'); --list shows them",
+        help="cases to run (default: all matmul cases, 'solve', 'sums' and 'blocks'); "
+        "--list shows them",
     )
     parser.add_argument(
         "--dtypes",
@@ -130,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
     from cases import CASES
-    from suite import SOLVE_CASE, SUMS_CASE, run_suite
+    from suite import BLOCKS_CASE, SOLVE_CASE, SUMS_CASE, run_suite
 
     if args.list:
         for case in CASES.values():
@@ -140,8 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{SUMS_CASE:<14} Kronecker sums (L⊕L⊕L, non-normal), K + σ²I, K + diag(d): "
             "solves at N=1e6 (float64)"
         )
+        print(
+            f"{BLOCKS_CASE:<14} block-diagonal, SPD Toeplitz (n=2000, 200 right-hand sides), "
+            "block Toeplitz, BCCB: solves (float64)"
+        )
         return 0
-    unknown = set(args.cases or ()) - set(CASES) - {SOLVE_CASE, SUMS_CASE}
+    unknown = set(args.cases or ()) - set(CASES) - {SOLVE_CASE, SUMS_CASE, BLOCKS_CASE}
     if unknown:
         print(f"unknown case(s): {', '.join(sorted(unknown))}; see --list", file=sys.stderr)
         return 2

@@ -48,6 +48,9 @@ SMOKE_LIBRARIES = ("kronblock", "numpy")
 SUMS_CASE = "sums"
 """``--cases`` name of the Kronecker sum / Kronecker plus diagonal section (``sums.py``)."""
 
+BLOCKS_CASE = "blocks"
+"""``--cases`` name of the block-diagonal / Toeplitz / block Toeplitz / BCCB section."""
+
 
 class Wrong(Exception):
     """A checked result is wrong; the message is the short reason."""
@@ -287,14 +290,14 @@ def select_adapters(args: argparse.Namespace) -> list[Adapter]:
     return adapters
 
 
-def select_cases(args: argparse.Namespace) -> tuple[list[Case], bool, bool]:
-    """The matmul cases of this run, whether to run the solve rows, and the sums section."""
+def select_cases(args: argparse.Namespace) -> tuple[list[Case], bool, bool, bool]:
+    """The matmul cases, and whether to run the solve rows, the sums and the blocks sections."""
     if args.smoke:
-        return [SMOKE_CASE], False, False
+        return [SMOKE_CASE], False, False, False
     if not args.cases:
-        return list(CASES.values()), True, True
+        return list(CASES.values()), True, True, True
     matmul = [CASES[name] for name in args.cases if name in CASES]
-    return matmul, SOLVE_CASE in args.cases, SUMS_CASE in args.cases
+    return matmul, SOLVE_CASE in args.cases, SUMS_CASE in args.cases, BLOCKS_CASE in args.cases
 
 
 def _settings(
@@ -376,7 +379,7 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
     start = cpu_snapshot()
     dtypes = [np.dtype(name) for name in args.dtypes]
     adapters = select_adapters(args)
-    cases, with_solve, with_sums = select_cases(args)
+    cases, with_solve, with_sums, with_blocks = select_cases(args)
     for adapter in adapters:
         adapter.missing()  # import everything now, so the BLAS list below is complete
     use_torch = not args.smoke and importlib.util.find_spec("torch") is not None
@@ -404,6 +407,13 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
         _log("Kronecker sums and Kronecker plus diagonal ...")
         sums_rows, sums_table, sums_notes = sums_section(args.reps, args.peers, machine)
         sums_text = ["## Kronecker sums, K + σ²I and K + diag(d)", sums_table, *sums_notes]
+    if with_blocks:
+        from blocks import blocks_section  # imports this module: not at the top
+
+        _log("block-diagonal, Toeplitz, block-Toeplitz, BCCB ...")
+        block_rows, block_table, block_notes = blocks_section(args.reps, args.peers, machine)
+        sums_rows += block_rows
+        sums_text += ["## Block structures: many right-hand sides", block_table, *block_notes]
     settings = _settings(args, unset_env, torch_note, adapters)
     end = cpu_snapshot()
     settings |= {

@@ -21,6 +21,7 @@ independent ``m × m`` problems, done in one batched call.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, final
 
@@ -37,7 +38,7 @@ from .._array_api import (
 from .._errors import LinAlgError
 from .._operator import AbstractLinearOperator, astype, negate
 from ..linalg import diagonal, eigvals, eigvalsh, factorize, inv, norm, slogdet, trace
-from ..linalg._factorization import Factorization
+from ..linalg._factorization import Factorization, slogdet_of_values
 
 __all__ = ["BlockCirculant", "BlockCirculantFactorization", "block_circulant"]
 
@@ -104,20 +105,53 @@ class BlockCirculant(AbstractLinearOperator):
         xp = self.xp
         c = self.blocks
         cdt = _complex_dtype(xp, as_float_dtype(xp, c.dtype) if dtype is None else dtype)
-        return xp.fft.fftn(xp.astype(c, cdt), axes=self._axes)
+        cache: dict[Any, Array] = self.__dict__.setdefault("_symbols", {})
+        key = ("full", str(cdt))
+        if key not in cache:
+            cache[key] = xp.fft.fftn(xp.astype(c, cdt), axes=self._axes)
+        return cache[key]
 
-    def _matmat(self, x: Array) -> Array:
-        # y = (F⊗I)ᴴ blockdiag(ĉ) (F⊗I) x: an FFT, batched m×m products, an inverse FFT
+    def half_symbol(self, dtype: Any) -> Array:
+        """``rfftn(c)`` for real blocks: the non-redundant half of ``ĉ`` (last level halved)."""
+        xp = self.xp
+        cache: dict[Any, Array] = self.__dict__.setdefault("_symbols", {})
+        key = ("half", str(dtype))
+        if key not in cache:
+            cache[key] = xp.fft.rfftn(xp.astype(self.blocks, dtype), axes=self._axes)
+        return cache[key]
+
+    def fourier_apply(self, x: Array, blocks: Callable[[bool, Any], Array]) -> Array:
+        """``(F⊗I)ᴴ blockdiag(β_ℓ) (F⊗I) x`` for per-frequency blocks ``β = blocks(half, dtype)``.
+
+        Real blocks and real ``x``: real FFTs (half the spectrum; ``β`` must come
+        from a real circulant's symbol).  ``m = 1``: a broadcast product, no
+        batched 1×1 matmuls.  ``O(N·(m + log Πnₗ))``.
+        """
         xp = self.xp
         k = x.shape[1]
         x_t = xp.reshape(x, (*self.levels, self.m, k))
-        cdt = _complex_dtype(xp, x.dtype)
-        xh = xp.fft.fftn(xp.astype(x_t, cdt), axes=self._axes)
-        yh = xp.matmul(self.symbol(cdt), xh)
-        y = xp.fft.ifftn(yh, axes=self._axes)
-        if not is_complex_dtype(xp, x.dtype):
-            y = xp.real(y)
+        real = not is_complex_dtype(xp, x.dtype) and not is_complex_dtype(xp, self.blocks.dtype)
+        if real:
+            xh = xp.fft.rfftn(x_t, axes=self._axes)
+        else:
+            xh = xp.fft.fftn(xp.astype(x_t, _complex_dtype(xp, x.dtype)), axes=self._axes)
+        beta = blocks(real, xh.dtype if not real else x.dtype)
+        if beta.dtype != xh.dtype:
+            beta = xp.astype(beta, xh.dtype)
+        yh = beta * xh if self.m == 1 else xp.matmul(beta, xh)
+        if real:
+            y = xp.fft.irfftn(yh, s=self.levels, axes=self._axes)
+        else:
+            y = xp.fft.ifftn(yh, axes=self._axes)
+            if not is_complex_dtype(xp, x.dtype):
+                y = xp.real(y)
         return xp.reshape(xp.astype(y, x.dtype), (self.shape[0], k))
+
+    def _matmat(self, x: Array) -> Array:
+        # y = (F⊗I)ᴴ blockdiag(ĉ) (F⊗I) x: an FFT, batched m×m products, an inverse FFT
+        return self.fourier_apply(
+            x, lambda half, dt: self.half_symbol(dt) if half else self.symbol(dt)
+        )
 
     def _reversed(self) -> Array:
         # c'[j] = c[−j mod n] at every level
@@ -225,51 +259,72 @@ class BlockCirculantFactorization(Factorization):
         self.dtype = as_float_dtype(xp, op.dtype)
         sym = op.symbol()
         self.sym = sym
-        flat = xp.reshape(sym, (-1, op.m, op.m))
-        sign, logabs = xp.linalg.slogdet(flat)
-        self._signs, self._logabs = sign, logabs
-        if is_eager(logabs) and self.n:
+        m = op.m
+        flat = xp.reshape(sym, (-1, m, m))
+        if m == 1:
+            values = xp.reshape(flat, (-1,))
+            mags = xp.abs(values)
+        else:
+            mags = _min_singular(xp, flat)
+        if is_eager(mags) and self.n:
             scale = float(xp.max(xp.abs(flat))) if flat.shape[0] else 0.0
             eps = float(xp.finfo(real_dtype(xp, self.dtype)).eps)
-            smallest = float(xp.min(_min_singular(xp, flat)))
+            smallest = float(xp.min(mags))
             if smallest <= 10 * max(self.n, 1) * eps * max(scale, 1e-300):
                 raise LinAlgError(
                     f"factorize: the block-circulant matrix is singular: a diagonal block of its "
                     f"Fourier transform has smallest singular value {smallest:.3g}; use lstsq or "
                     f"pinv"
                 )
-        self.sym_inv = xp.linalg.inv(sym)
+        if m == 1:
+            self._slog = slogdet_of_values(xp, values, self.dtype, 0.0)
+            self.sym_inv = 1 / sym
+        else:
+            sign, logabs = xp.linalg.slogdet(flat)
+            self._slog = _combine_block_slogdets(xp, sign, logabs, self.dtype)
+            self.sym_inv = xp.linalg.inv(sym)
+        self._half_inv: dict[Any, Array] = {}
+
+    def _inverse_blocks(self, half: bool, dtype: Any, adjoint: bool) -> Array:
+        xp, op = self.xp, self.op
+        if half:  # real blocks: the inverse of the half symbol
+            key = str(dtype)
+            if key not in self._half_inv:
+                h = op.half_symbol(dtype)
+                self._half_inv[key] = 1 / h if op.m == 1 else xp.linalg.inv(h)
+            s = self._half_inv[key]
+        else:
+            s = self.sym_inv
+        if adjoint:  # Cᴴ = (F⊗I)ᴴ blockdiag(ĉ_ℓᴴ) (F⊗I)
+            s = xp.conj(s) if op.m == 1 else xp.conj(xp.matrix_transpose(s))
+        return s
 
     def _solve(self, b: Array, adjoint: bool) -> Array:
-        xp, op = self.xp, self.op
-        k = b.shape[1]
-        bt = xp.reshape(b, (*op.levels, op.m, k))
-        cdt = _complex_dtype(xp, b.dtype)
-        bh = xp.fft.fftn(xp.astype(bt, cdt), axes=op._axes)
-        s = xp.astype(self.sym_inv, cdt)
-        if adjoint:
-            s = xp.conj(xp.matrix_transpose(s))  # Cᴴ = Fᴴ blockdiag(ĉ_ℓᴴ) F
-        x = xp.fft.ifftn(xp.matmul(s, bh), axes=op._axes)
-        if not is_complex_dtype(xp, b.dtype):
-            x = xp.real(x)
-        return xp.reshape(xp.astype(x, b.dtype), (self.n, k))
+        return self.op.fourier_apply(b, lambda half, dt: self._inverse_blocks(half, dt, adjoint))
 
     def inverse_operator(self, dtype: Any, device: Any, adjoint: bool = False) -> Any:
         op = inverse_of(self)
         return op.H if adjoint else op
 
     def slogdet(self) -> tuple[Array, Array]:
-        xp = self.xp
-        sign = xp.prod(self._signs)
-        logabs = xp.sum(self._logabs)
-        if not is_complex_dtype(xp, self.dtype):
-            # det of a real matrix is real: the phases of conjugate-symmetric blocks cancel
-            one = xp.ones_like(logabs)
-            sign = xp.where(xp.real(sign) >= 0, one, -one)
-            sign = xp.astype(sign, self.dtype)
-        zero = xp.any(self._signs == 0)
-        sign = xp.where(zero, xp.zeros_like(sign), sign)
-        return sign, xp.where(zero, xp.asarray(-math.inf, dtype=logabs.dtype), logabs)
+        return self._slog
+
+
+def _combine_block_slogdets(
+    xp: Namespace, signs: Array, logabs: Array, dtype: Any
+) -> tuple[Array, Array]:
+    """``Π sign_ℓ``, ``Σ log|det ĉ_ℓ|``; a real matrix's sign from ``Σ arg`` (a multiple of π)."""
+    total = xp.sum(logabs)
+    zero = xp.any(signs == 0)
+    if is_complex_dtype(xp, dtype):
+        sign = xp.prod(signs)
+    else:
+        angles = xp.astype(xp.atan2(xp.imag(signs), xp.real(signs)), xp.float64)
+        theta = xp.remainder(xp.sum(angles), 2 * math.pi)
+        one = xp.ones_like(theta)
+        sign = xp.astype(xp.where(xp.cos(theta) >= 0, one, -one), dtype)
+    sign = xp.where(zero, xp.zeros_like(sign), sign)
+    return sign, xp.where(zero, xp.asarray(-math.inf, dtype=total.dtype), total)
 
 
 def _min_singular(xp: Namespace, flat: Array) -> Array:
