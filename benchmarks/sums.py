@@ -687,8 +687,9 @@ def _general_note(rows: list[Row]) -> str | None:
     if not pieces:
         return None
     return (
-        "Non-normal factors (kronblock: complex Schur forms + trsyl; SciPy: real Schur "
-        "forms + trsyl): " + "; ".join(pieces) + "."
+        "Non-normal factors (kronblock: real Schur forms + dtrsyl for two real factors, as "
+        "SciPy's solve_sylvester; complex Schur forms and a block back-substitution down to "
+        "trsyl for three): " + "; ".join(pieces) + "."
     )
 
 
