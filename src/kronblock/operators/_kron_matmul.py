@@ -20,9 +20,11 @@ Three decisions make it fast, each a small readable function below:
    says fewer, larger GEMMs and fewer passes over the N-vector beat the extra
    flops (``kron(4×4, …, 4×4)`` with eight factors runs as four 16×16 passes).
 3. **Buffers** (NumPy): every pass writes into one of at most two work buffers
-   with ``out=``, the last into the result, so a product allocates the result
-   and one work buffer of the largest intermediate instead of one fresh array
-   per factor (fresh pages cost as much as a pass).  Other libraries take the
+   with ``out=``, the last into the result, so a product allocates only the
+   result; the work buffers come from one process-wide pool (:data:`WORK_POOL`,
+   up to 256 MiB) shared by every product, so even a fresh operator (the
+   factor inverses of a new solve) finds its pages already mapped (fresh pages
+   cost as much as a pass).  Other libraries take the
    array-API path, which allocates per pass (PyTorch's caching allocator makes
    that cheap).
 
@@ -56,7 +58,7 @@ PASS_OVERHEAD = 4e-6  # s of Python and dispatch per pass
 CALL_OVERHEAD = 1e-7  # s per small GEMM inside a batched matmul
 MAX_MERGED = 16  # a merged factor is at most MAX_MERGED × MAX_MERGED (measured: 16 beats 64, 256)
 MAX_MERGE_INPUT = 64  # only factors up to this size are merge candidates
-RETAIN_MAX = 256 * 2**20  # bytes of work buffers a NumPy program keeps between products
+RETAIN_MAX = 256 * 2**20  # bytes of work buffers the process-wide pool keeps between products
 ROTATE_MAX = 1 << 14  # vectors up to this length use the rotation schedule (see _rotation)
 
 
@@ -317,29 +319,16 @@ class NumpyProgram:
     def run(self, x: np.ndarray) -> np.ndarray:
         """``K @ x``; the result is always a fresh array.
 
-        The work buffers are kept with the program (up to ``RETAIN_MAX`` bytes)
-        and reused by the next product: fresh pages cost about as much as a
-        pass over them.  A product running while another holds them (threads)
-        allocates its own.
+        The work buffers come from :data:`WORK_POOL`, shared by every NumPy
+        program (up to ``RETAIN_MAX`` bytes): fresh pages cost about as much as
+        a pass over them, and a solve builds a new Kronecker product of factor
+        inverses each time.  A product running while another holds the pool
+        (threads) allocates its own.
         """
-        lock: threading.Lock = self.__dict__.setdefault("_lock", threading.Lock())
-        if lock.acquire(blocking=False):
-            try:
-                return self._run(x, self._kept_work(x.dtype))
-            finally:
-                lock.release()
-        return self._run(x, self._fresh_work(x.dtype))
+        return WORK_POOL.run(self, x)
 
     def _fresh_work(self, dtype: Any) -> list[np.ndarray | None]:
         return [np.empty(n, dtype=dtype) if n else None for n in self.work_sizes]
-
-    def _kept_work(self, dtype: Any) -> list[np.ndarray | None]:
-        kept = self.__dict__.get("_work")
-        if kept is None:
-            kept = self._fresh_work(dtype)
-            if sum(b.nbytes for b in kept if b is not None) <= RETAIN_MAX:
-                object.__setattr__(self, "_work", kept)
-        return kept
 
     def _run(self, x: np.ndarray, work: list[np.ndarray | None]) -> np.ndarray:
         out = np.empty(self.m_total * self.n_cols, dtype=x.dtype)
@@ -369,6 +358,46 @@ class NumpyProgram:
                 np.multiply(op, x3, out=o)
             cur = o
         return out.reshape(self.m_total, self.n_cols)
+
+
+class WorkPool:
+    """Two work buffers per dtype, shared by all NumPy programs, grown to the largest need.
+
+    ``run`` lends views of them to one product at a time (a lock; a product that
+    finds the pool busy allocates its own buffers); buffers larger than
+    ``RETAIN_MAX`` in total are not kept.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buffers: dict[str, list[np.ndarray]] = {}
+
+    def run(self, program: NumpyProgram, x: np.ndarray) -> np.ndarray:
+        need = [n * x.dtype.itemsize for n in program.work_sizes]
+        if sum(need) > RETAIN_MAX or not self._lock.acquire(blocking=False):
+            return program._run(x, program._fresh_work(x.dtype))
+        try:
+            return program._run(x, self._lend(x.dtype, program.work_sizes))
+        finally:
+            self._lock.release()
+
+    def _lend(self, dtype: Any, sizes: tuple[int, int]) -> list[np.ndarray | None]:
+        key = np.dtype(dtype).str
+        have = self._buffers.get(key)
+        if have is None or any(b.shape[0] < n for b, n in zip(have, sizes)):
+            # grow (never shrink): other dtypes' buffers are dropped to bound the memory
+            self._buffers = {
+                key: [
+                    np.empty(max(n, 0 if have is None else b.shape[0]), dtype=dtype)
+                    for n, b in zip(sizes, have or [np.empty(0)] * 2)
+                ]
+            }
+            have = self._buffers[key]
+        return [have[i][:n] if n else None for i, n in enumerate(sizes)]
+
+
+#: The process-wide pool of work buffers (see :class:`WorkPool`).
+WORK_POOL = WorkPool()
 
 
 def _rotatable(steps: Sequence[Step], n_total: int) -> bool:
