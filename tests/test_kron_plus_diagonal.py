@@ -227,3 +227,12 @@ def test_block_diagonal_plus_shift_stays_block_diagonal() -> None:
         ref = np.linalg.slogdet(dense)
         assert float(sign) == ref[0]
         np.testing.assert_allclose(logabs, ref[1], rtol=1e-12)
+
+
+def test_several_shifts_are_one_shift() -> None:
+    rng = np.random.default_rng(10)
+    a, b = spd(rng, 3), spd(rng, 4)
+    op = kb.kron(a, b) + 0.1 * kb.identity(12) + 0.2 * kb.identity(12)
+    dense = np.kron(a, b) + 0.3 * np.eye(12)
+    np.testing.assert_allclose(kb.solve(op, np.ones(12)), np.linalg.solve(dense, np.ones(12)))
+    np.testing.assert_allclose(kb.logdet(op), np.linalg.slogdet(dense)[1], rtol=1e-12)

@@ -337,3 +337,12 @@ def test_funm_of_a_defective_dense_matrix_raises() -> None:
     jordan = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]])
     with pytest.raises(kb.LinAlgError, match=r"inaccurate.*expm"):
         kb.funm(jordan, np.exp)
+
+
+def test_empty_factors() -> None:
+    s = kb.kronsum(np.zeros((0, 0)), np.eye(3))
+    assert s.shape == (0, 0)
+    assert (s @ np.zeros(0)).shape == (0,)
+    assert kb.solve(s, np.zeros(0)).shape == (0,)
+    k = kb.kron(np.ones((2, 0)), np.eye(3))  # as numpy.kron: shape (6, 0)
+    np.testing.assert_array_equal(k @ np.zeros(0), np.zeros(6))

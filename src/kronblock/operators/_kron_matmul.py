@@ -63,8 +63,8 @@ ROTATE_MAX = 1 << 14  # vectors up to this length use the rotation schedule (see
 
 
 def gemm_efficiency(q: int) -> float:
-    """Fraction of the GEMM rate reached with inner dimension ``q`` (saturating)."""
-    return q / (q + 16.0)
+    """Fraction of the GEMM rate reached with inner dimension ``q`` (saturating; 1 for q = 0)."""
+    return q / (q + 16.0) if q > 0 else 1.0
 
 
 def pass_time(size: int, q: int, left: int, itemsize: int) -> float:

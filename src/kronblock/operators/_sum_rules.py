@@ -180,9 +180,17 @@ def kronecker_pair(a: Sum) -> KroneckerPair | None:
     factors are better conditioned does: the error of the generalized
     eigenproblems grows like ``cond(Bᵢ)·eps``.
     """
-    if len(a.terms) != 2:
+    shifts = [_shift(t) for t in a.terms]
+    others = [t for t, sh in zip(a.terms, shifts) if sh is None]
+    if len(others) == 1 and len(a.terms) > 1:  # K + s₁I + s₂I + …: one shift
+        total = sum(sh for sh in shifts if sh is not None)
+        n = a.shape[0]
+        terms = (others[0], Scaled(total, Identity(n, others[0].dtype, a.xp, a.device)))
+    elif len(a.terms) == 2:
+        terms = a.terms
+    else:
         return None
-    (s1, o1), (s2, o2) = (_unscale(t) for t in a.terms)
+    (s1, o1), (s2, o2) = (_unscale(t) for t in terms)
     found = []
     for s, x, t, y in ((s1, o1, s2, o2), (s2, o2, s1, o1)):
         if not isinstance(x, Kronecker):
