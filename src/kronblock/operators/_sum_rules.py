@@ -185,7 +185,10 @@ def kronecker_pair(a: Sum) -> KroneckerPair | None:
     if len(others) == 1 and len(a.terms) > 1:  # K + s₁I + s₂I + …: one shift
         total = sum(sh for sh in shifts if sh is not None)
         n = a.shape[0]
-        terms = (others[0], Scaled(total, Identity(n, others[0].dtype, a.xp, a.device)))
+        terms: tuple[AbstractLinearOperator, ...] = (
+            others[0],
+            Scaled(total, Identity(n, others[0].dtype, a.xp, a.device)),
+        )
     elif len(a.terms) == 2:
         terms = a.terms
     else:
