@@ -161,3 +161,27 @@ def test_other_backends(xp: Any) -> None:
     x = kb.solve(m, from_numpy(xp, rhs))
     assert library(x) == xp.__name__.replace("array_api_compat.", "")
     np.testing.assert_allclose(to_numpy(x), np.linalg.solve(np.block([[a, b], [b.T, d]]), rhs))
+
+
+def test_small_pivot_bordering_a_large_kronecker_block_stays_structured() -> None:
+    rng = np.random.default_rng(8)
+    for n1, n2 in ((6, 5), (200, 200)):  # N = 30 (checked densely) and 40000 (12.8 GB dense)
+        k = kb.kron(spd(rng, n1), spd(rng, n2))
+        p_block = spd(rng, 3) * 5
+        bmat = rng.standard_normal((3, n1 * n2)) / np.sqrt(n1 * n2)
+        cmat = rng.standard_normal((n1 * n2, 3)) / np.sqrt(n1 * n2)
+        m = kb.block([[p_block, bmat], [cmat, k]])
+        f = kb.factorize(m)
+        assert type(f.fs).__name__ == "WoodburyFactorization"  # S = K − C P⁻¹ B, never formed
+        rhs = rng.standard_normal(m.shape[0])
+        x = f.solve(rhs)
+        assert np.linalg.norm(m @ x - rhs) <= 1e-10 * np.linalg.norm(rhs)
+        xa = f.solve(rhs, adjoint=True)
+        assert np.linalg.norm(m.H @ xa - rhs) <= 1e-10 * np.linalg.norm(rhs)
+        if n1 * n2 < 100:
+            dense = m.to_dense()
+            np.testing.assert_allclose(x, np.linalg.solve(dense, rhs), rtol=1e-10)
+            sign, logabs = f.slogdet()
+            ref = np.linalg.slogdet(dense)
+            assert float(sign) == ref[0]
+            np.testing.assert_allclose(logabs, ref[1], rtol=1e-12)

@@ -14,7 +14,11 @@ block ``P = B_kk`` as pivot and the other blocks ``R``::
 factors); ``S`` is again a block matrix over ``R`` whose block ``(i, j)`` is
 ``D_ij`` itself where ``C_i`` or ``B_j`` is zero (so structure survives, and a
 block triangular matrix becomes plain block substitution), and
-``D_ij − C_i (P⁻¹ B_j)`` formed densely at its own block size otherwise.
+``D_ij − C_i (P⁻¹ B_j)`` formed densely at its own block size otherwise —
+except for two block rows whose ``D`` is structured and larger than the
+pivot: there ``S = D − C (P⁻¹B)`` is a low-rank update of ``D`` and is
+factorized by Woodbury through ``D``'s own factorization
+(:class:`WoodburyFactorization`), never formed.
 The recursion ends at one block.  The first diagonal block that factorizes
 is the pivot (a symmetric permutation of the blocks: the determinant and the
 solution are unchanged); when none does, a :class:`~kronblock.LinAlgError`
@@ -432,6 +436,72 @@ def _sub_block(op: Block, keep: Sequence[int], grid: list[list[Entry]]) -> Abstr
     return Block(tuple(tuple(r) for r in grid), sizes, sizes)
 
 
+class WoodburyFactorization(Factorization):
+    """``S = D − U V`` (``U``: q×p, ``V``: p×q, ``p`` small) through ``D``'s own factorization.
+
+    Woodbury: ``S⁻¹ = D⁻¹ + D⁻¹U (I − V D⁻¹U)⁻¹ V D⁻¹``, with the p×p capacitance
+    ``I − V D⁻¹U`` factorized once; ``det S = det D · det(I − V D⁻¹U)``.  Set-up:
+    ``p`` solves with ``D``; a solve: one with ``D`` (two for the adjoint) and
+    ``O(q·p)``.  The Schur complement of a small pivot bordering a large
+    structured block (a Kronecker product, say) stays structured this way.
+    """
+
+    def __init__(self, fd: Factorization, u: Array, v: Array, dtype: Any) -> None:
+        xp = fd.xp
+        self.xp, self.n, self.dtype = xp, fd.n, dtype
+        self.fd, self.u, self.v = fd, u, v
+        self.du = fd._solve(u, False)  # D⁻¹U: q × p
+        p = int(u.shape[1])
+        cap = xp.eye(p, dtype=self.du.dtype, device=_device(u)) - v @ self.du
+        self.fcap = factorize(Dense(cap))
+
+    def _solve(self, b: Array, adjoint: bool) -> Array:
+        xp = self.xp
+        if not adjoint:  # x = z + D⁻¹U (I − V D⁻¹U)⁻¹ V z, z = D⁻¹ b
+            z = self.fd._solve(b, False)
+            t = self.fcap._solve(_cast(xp, self.v, z.dtype) @ z, False)
+            return z + _cast(xp, self.du, z.dtype) @ t
+        # Sᴴ = Dᴴ − Vᴴ Uᴴ: x = z + D⁻ᴴ Vᴴ (I − Uᴴ D⁻ᴴ Vᴴ)⁻¹ Uᴴ z, and that capacitance is capᴴ
+        z = self.fd._solve(b, True)
+        uh = xp.conj(xp.matrix_transpose(_cast(xp, self.u, z.dtype)))
+        t = self.fcap._solve(uh @ z, True)
+        vh = xp.conj(xp.matrix_transpose(_cast(xp, self.v, z.dtype)))
+        return z + self.fd._solve(vh @ t, True)
+
+    def slogdet(self) -> tuple[Array, Array]:
+        xp = self.xp
+        s1, l1 = self.fd.slogdet()
+        s2, l2 = self.fcap.slogdet()
+        if s1.dtype != s2.dtype:
+            dt = promote(xp, s1.dtype, s2.dtype)
+            s1, s2 = xp.astype(s1, dt), xp.astype(s2, dt)
+        sign = s1 * s2
+        logabs = l1 + (xp.astype(l2, l1.dtype) if l2.dtype != l1.dtype else l2)
+        return sign, xp.where(sign == 0, xp.asarray(-math.inf, dtype=logabs.dtype), logabs)
+
+
+def _low_rank_schur(
+    op: Block, k: int, rest: list[int], ws: dict[int, Array], dtype: Any, assume_a: str
+) -> Factorization | None:
+    """Two block rows, ``D`` structured and larger than the pivot: ``S = D − C (P⁻¹B)``, Woodbury.
+
+    ``None`` (the dense-at-block-size route) for larger grids, a dense ``D``, a
+    pivot at least as large as ``D``, or a positive definite factorization
+    (which must prove ``S`` positive definite: a Cholesky at its block size).
+    """
+    if len(rest) != 1 or assume_a != "general":
+        return None
+    (r,) = rest
+    d, c = op.blocks[r][r], op.blocks[r][k]
+    w = ws.get(r)
+    if d is None or isinstance(d, Dense) or c is None or w is None:
+        return None
+    if op.row_sizes[k] >= op.row_sizes[r]:
+        return None
+    fd = factorize(astype(d, dtype), assume_a="general")
+    return WoodburyFactorization(fd, _dense_of(c, dtype), w, dtype)
+
+
 def _factorize_block_matrix(op: Block, assume_a: str) -> Factorization:
     """Pivot on the first diagonal block that factorizes; recurse on the Schur complement."""
     dtype = as_float_dtype(op.xp, op.dtype)
@@ -459,12 +529,16 @@ def _factorize_block_matrix(op: Block, assume_a: str) -> Factorization:
             bj = op.blocks[k][j]
             if bj is not None:
                 ws[j] = fp._solve(_dense_of(bj, dtype), False)
-        grid = [
-            [_schur_block(op.blocks[i][j], op.blocks[i][k], ws.get(j), dtype) for j in rest]
-            for i in rest
-        ]
         try:
-            fs = factorize(_sub_block(op, rest, grid), assume_a=assume_a)
+            low_rank = _low_rank_schur(op, k, rest, ws, dtype, assume_a)
+            if low_rank is not None:
+                fs = low_rank
+            else:
+                grid = [
+                    [_schur_block(op.blocks[i][j], op.blocks[i][k], ws.get(j), dtype) for j in rest]
+                    for i in rest
+                ]
+                fs = factorize(_sub_block(op, rest, grid), assume_a=assume_a)
         except LinAlgError as exc:
             inner = str(exc).split(": ", 1)[-1]
             raise LinAlgError(
