@@ -712,4 +712,5 @@ STRUCTURED = (
     "kron_plus_diagonal",
     "block",
     "block_circulant",
+    "block_toeplitz",
 )

@@ -1,9 +1,7 @@
-"""BlockDiagonal: the conformance suite on drawn cases, the storage paths, kron(I, A), errors.
+"""BlockDiagonal beyond the conformance suite: matrix functions, storage paths, kron(I, A), errors.
 
-The drawn cases (``_factories_block_diagonal``) run every ``kronblock.testing``
-check against ``scipy.linalg.block_diag`` references over the ``xp`` backends.
-Warnings from kronblock are errors, so every operation must stay structured
-(a Kronecker-sum block's Cholesky factor is the one documented exception).
+The conformance suite (``test_conformance.py``) runs the drawn cases of
+``_factories_block_diagonal`` against ``scipy.linalg.block_diag`` references.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kronblock as kb
-from _factories import GENERAL, HERMITIAN, KINDS, RECT, SPD, Case
+from _factories import HERMITIAN, SPD, Case
 from _factories_block_diagonal import block_diagonal_cases
 from conftest import from_numpy, library, to_numpy
 from kronblock import testing as kbt
@@ -55,83 +53,7 @@ def check_dtype(result: Any, case: Case, xp: Any, real: bool = False) -> None:
     assert library(result) == xp.__name__.replace("array_api_compat.", "")
 
 
-# ---- the conformance suite on drawn cases -------------------------------------------------
-@given(data=st.data())
-def test_matmul_and_adjoint(xp: Any, data: st.DataObject) -> None:
-    case = draw_case(data, KINDS)
-    op = case.build(xp)
-    assert isinstance(op, BlockDiagonal)
-    kbt.check_matmul(op, case.dense, case.rtol())
-    check_dtype(op @ from_numpy(xp, np.ones(case.shape[1], dtype=case.dtype)), case, xp)
-
-
-@given(data=st.data())
-def test_dense_transpose_entries(xp: Any, data: st.DataObject) -> None:
-    case = draw_case(data, KINDS)
-    kbt.check_dense(case.build(xp), case.dense, case.rtol())
-
-
-@given(data=st.data())
-def test_solve_inv_power(xp: Any, data: st.DataObject) -> None:
-    case = draw_case(data, (GENERAL, HERMITIAN, SPD))
-    op = case.build(xp)
-    kbt.check_solve(op, case.dense, case.rtol())
-    check_dtype(kb.solve(op, from_numpy(xp, np.ones(case.shape[0], dtype=case.dtype))), case, xp)
-
-
-@given(data=st.data())
-def test_determinants(xp: Any, data: st.DataObject) -> None:
-    case = draw_case(data, (GENERAL, HERMITIAN, SPD))
-    kbt.check_determinant(case.build(xp), case.dense, case.rtol())
-
-
-@given(data=st.data())
-def test_cholesky(xp: Any, data: st.DataObject) -> None:
-    case = draw_case(data, (SPD,))
-    with densifying(case, "cholesky"):
-        kbt.check_cholesky(case.build(xp), case.dense, case.rtol())
-
-
-@given(data=st.data())
-def test_eigh(xp: Any, data: st.DataObject) -> None:
-    case = draw_case(data, (HERMITIAN, SPD))
-    op = case.build(xp)
-    kbt.check_eigh(op, case.dense, case.rtol())
-    check_dtype(kb.eigvalsh(op), case, xp, real=True)
-
-
-@given(data=st.data())
-def test_eig(xp: Any, data: st.DataObject) -> None:
-    case = draw_case(data, (GENERAL, HERMITIAN))
-    kbt.check_eig(case.build(xp), case.dense, 4 * case.rtol())
-
-
-@given(data=st.data())
-def test_svd_pinv_lstsq(xp: Any, data: st.DataObject) -> None:
-    case = draw_case(data, (RECT, GENERAL))
-    op = case.build(xp)
-    kbt.check_svd(op, case.dense, case.rtol())
-    check_dtype(kb.svd(op)[1], case, xp, real=True)
-
-
-@given(data=st.data())
-def test_trace_diagonal_norm(xp: Any, data: st.DataObject) -> None:
-    case = draw_case(data, KINDS)
-    kbt.check_reductions(case.build(xp), case.dense, case.rtol())
-
-
-@given(data=st.data())
-def test_fast_path_equals_fallback(data: st.DataObject) -> None:
-    import array_api_compat.numpy as xnp
-
-    case = draw_case(data, (GENERAL, RECT))
-    op = case.build(xnp)
-    done = kbt.check_fast_path_equals_fallback(op, 4 * case.rtol())
-    square = case.shape[0] == case.shape[1]
-    expected = {"svd", "diagonal", "norm"} | ({"slogdet", "eig", "factorize"} if square else set())
-    assert set(done) == expected, done
-
-
+# ---- matrix functions on drawn cases ------------------------------------------------------
 @given(data=st.data())
 def test_matrix_functions(data: st.DataObject) -> None:
     case = draw_case(data, (HERMITIAN, SPD))

@@ -1,13 +1,6 @@
-"""Toeplitz (and, in the conformance part, circulant) matrices against independent references.
+"""Toeplitz matrices beyond the conformance suite (which runs ``_factories_toeplitz.py``).
 
-The first part is the conformance suite of ``test_conformance.py`` run on the
-factories of ``_factories_toeplitz.py`` (``toeplitz`` and ``circulant``), over
-NumPy, array-api-strict and PyTorch: every public operation against the dense
-reference built by ``scipy.linalg.toeplitz`` / ``scipy.linalg.circulant``.
-Operations without a fast exact method are listed per case in
-``info["densifies"]`` and only those may reach the dense fallback.
-
-The second part is particular to ``Toeplitz``: SciPy's conventions, the two
+Particular to ``Toeplitz``: SciPy's conventions, the two
 product methods, the solve ladder (Levinson–Durbin, non-symmetric Levinson,
 GMRES/CG with circulant preconditioners), breakdowns and singular matrices
 (errors tested by message), many right-hand sides against SciPy's
@@ -17,21 +10,15 @@ GMRES/CG with circulant preconditioners), breakdowns and singular matrices
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pytest
 import scipy.linalg as sla
-from hypothesis import given
-from hypothesis import strategies as st
 
 import kronblock as kb
-from _factories import GENERAL, HERMITIAN, KINDS, RECT, SPD, Case
 from _factories_toeplitz import FACTORIES_TOEPLITZ
-from conftest import from_numpy, library, to_numpy
-from kronblock import testing as kbt
+from conftest import from_numpy, to_numpy
 from kronblock.operators._toeplitz import (
     ToeplitzFactorization,
     _banded_matmat,
@@ -42,120 +29,6 @@ from kronblock.operators._toeplitz import (
 from kronblock.solvers import ConvergenceError
 
 STRUCTURES = sorted(FACTORIES_TOEPLITZ)
-
-
-# ---- the conformance suite on both structures -------------------------------------------------
-def draw_case(data: st.DataObject, structure: str, kinds: tuple[str, ...]) -> Case:
-    kind = data.draw(st.sampled_from(kinds), label="kind")
-    return data.draw(FACTORIES_TOEPLITZ[structure](kind), label="case")
-
-
-@contextmanager
-def densifying(case: Case, name: str) -> Iterator[None]:
-    """Allow the dense fallback only for the operations the case lists."""
-    if name in case.info.get("densifies", ()):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", kb.DensificationWarning)
-            yield
-    else:
-        yield
-
-
-def check_dtype(result: Any, case: Case, xp: Any, real: bool = False) -> None:
-    real_of = {"complex128": "float64", "complex64": "float32"}
-    expected = case.dtype if not real else real_of.get(case.dtype, case.dtype)
-    assert str(result.dtype).split(".")[-1] == expected, f"dtype {result.dtype} for {case}"
-    assert library(result) == xp.__name__.replace("array_api_compat.", "")
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_matmul_and_adjoint(xp: Any, structure: str, data: st.DataObject) -> None:
-    case = draw_case(data, structure, KINDS)
-    op = case.build(xp)
-    kbt.check_matmul(op, case.dense, case.rtol())
-    check_dtype(op @ from_numpy(xp, np.ones(case.shape[1], dtype=case.dtype)), case, xp)
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_dense_transpose_entries(xp: Any, structure: str, data: st.DataObject) -> None:
-    case = draw_case(data, structure, KINDS)
-    kbt.check_dense(case.build(xp), case.dense, case.rtol())
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_solve_inv_power(xp: Any, structure: str, data: st.DataObject) -> None:
-    case = draw_case(data, structure, (GENERAL, HERMITIAN, SPD))
-    op = case.build(xp)
-    kbt.check_solve(op, case.dense, case.rtol())
-    check_dtype(kb.solve(op, from_numpy(xp, np.ones(case.shape[0], dtype=case.dtype))), case, xp)
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_determinants(xp: Any, structure: str, data: st.DataObject) -> None:
-    case = draw_case(data, structure, (GENERAL, HERMITIAN, SPD))
-    kbt.check_determinant(case.build(xp), case.dense, case.rtol())
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_cholesky(xp: Any, structure: str, data: st.DataObject) -> None:
-    case = draw_case(data, structure, (SPD,))
-    with densifying(case, "cholesky"):
-        kbt.check_cholesky(case.build(xp), case.dense, case.rtol())
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_eigh(xp: Any, structure: str, data: st.DataObject) -> None:
-    case = draw_case(data, structure, (HERMITIAN, SPD))
-    op = case.build(xp)
-    with densifying(case, "eigh"):
-        kbt.check_eigh(op, case.dense, case.rtol())
-        check_dtype(kb.eigvalsh(op), case, xp, real=True)
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_eig(xp: Any, structure: str, data: st.DataObject) -> None:
-    case = draw_case(data, structure, (GENERAL, HERMITIAN))
-    with densifying(case, "eig"):
-        kbt.check_eig(case.build(xp), case.dense, 4 * case.rtol())
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_svd_pinv_lstsq(xp: Any, structure: str, data: st.DataObject) -> None:
-    case = draw_case(data, structure, (RECT, GENERAL))
-    op = case.build(xp)
-    with densifying(case, "svd"):
-        kbt.check_svd(op, case.dense, case.rtol())
-        check_dtype(kb.svd(op)[1], case, xp, real=True)
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_trace_diagonal_norm(xp: Any, structure: str, data: st.DataObject) -> None:
-    case = draw_case(data, structure, KINDS)
-    with densifying(case, "norm"):
-        kbt.check_reductions(case.build(xp), case.dense, case.rtol())
-
-
-@pytest.mark.parametrize("structure", STRUCTURES)
-@given(data=st.data())
-def test_fast_path_equals_fallback(structure: str, data: st.DataObject) -> None:
-    import array_api_compat.numpy as xnp
-
-    case = draw_case(data, structure, (GENERAL, RECT))
-    done = kbt.check_fast_path_equals_fallback(case.build(xnp), 4 * case.rtol())
-    square = case.shape[0] == case.shape[1]
-    if structure == "circulant":
-        assert set(done) == {"slogdet", "eig", "svd", "diagonal", "norm", "factorize"}, done
-    else:  # no fast exact eigen- or singular values for Toeplitz matrices
-        assert set(done) == ({"slogdet", "factorize"} if square else set()) | {"diagonal", "norm"}
 
 
 # ---- SciPy's conventions ---------------------------------------------------------------------
