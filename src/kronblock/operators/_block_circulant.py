@@ -155,12 +155,9 @@ class BlockCirculant(AbstractLinearOperator):
 
     def _reversed(self) -> Array:
         # c'[j] = c[−j mod n] at every level
-        xp = self.xp
-        c = self.blocks
-        for ax, n in enumerate(self.levels):
-            idx = xp.asarray([(-j) % n for j in range(n)], device=self.device)
-            c = xp.take(c, idx, axis=ax)
-        return c
+        return permute_levels(
+            self.xp, self.blocks, [[(-j) % n for j in range(n)] for n in self.levels]
+        )
 
     def _adjoint(self) -> AbstractLinearOperator:
         # Cᴴ[(i,a),(j,b)] = conj(c[j − i, b, a]): the reversed, conjugate-transposed blocks
@@ -171,11 +168,7 @@ class BlockCirculant(AbstractLinearOperator):
         return BlockCirculant(self.xp.matrix_transpose(self._reversed()))
 
     def _to_dense(self) -> Array:
-        xp = self.xp
-        r = xp.arange(self.shape[0], device=self.device)
-        rows = xp.reshape(xp.broadcast_to(r[:, None], self.shape), (-1,))
-        cols = xp.reshape(xp.broadcast_to(r[None, :], self.shape), (-1,))
-        return xp.reshape(self._entries(rows, cols), self.shape)
+        return dense_from_entries(self)
 
     def _entries(self, rows: Array, cols: Array) -> Array:
         # index arithmetic: level offsets (iₗ − jₗ) mod nₗ and the in-block (a, b)
@@ -195,6 +188,22 @@ class BlockCirculant(AbstractLinearOperator):
     def __repr__(self) -> str:
         lv = "×".join(str(n) for n in self.levels)
         return f"BlockCirculant(levels {lv}, blocks {self.m}×{self.m}, shape={self.shape})"
+
+
+def permute_levels(xp: Namespace, a: Array, maps: list[list[int]]) -> Array:
+    """``a`` with its leading axis ``ℓ`` re-indexed by ``maps[ℓ]`` (one ``take`` per level)."""
+    for ax, idx in enumerate(maps):
+        a = xp.take(a, xp.asarray(idx, device=device_of(a)), axis=ax)
+    return a
+
+
+def dense_from_entries(op: AbstractLinearOperator) -> Array:
+    """The dense matrix of a square operator, read through its index arithmetic (``_entries``)."""
+    xp = op.xp
+    r = xp.arange(op.shape[0], device=op.device)
+    rows = xp.reshape(xp.broadcast_to(r[:, None], op.shape), (-1,))
+    cols = xp.reshape(xp.broadcast_to(r[None, :], op.shape), (-1,))
+    return xp.reshape(op._entries(rows, cols), op.shape)
 
 
 def block_circulant(c: Any, *, levels: int | None = None) -> BlockCirculant:

@@ -44,7 +44,12 @@ from .._errors import LinAlgError
 from .._operator import AbstractLinearOperator, astype, negate
 from ..linalg import diagonal, factorize, inv, norm, trace
 from ..linalg._factorization import Factorization, SolveOperator
-from ._block_circulant import BlockCirculant, BlockCirculantFactorization
+from ._block_circulant import (
+    BlockCirculant,
+    BlockCirculantFactorization,
+    dense_from_entries,
+    permute_levels,
+)
 
 __all__ = ["BlockToeplitz", "BlockToeplitzSolver", "block_toeplitz", "multilevel_toeplitz"]
 
@@ -104,13 +109,9 @@ class BlockToeplitz(AbstractLinearOperator):
         offsets ``−(nₗ−1) … −1`` at ``nₗ … 2nₗ−2``: a cyclic shift of the
         centred diagonals along every level.
         """
-        xp = self.xp
-        c = self.diagonals
-        for ax, n in enumerate(self.levels):
-            # position p ↦ offset p (p < n) or p − (2n − 1) (p ≥ n), stored at offset + n − 1
-            idx = list(range(n - 1, 2 * n - 1)) + list(range(0, n - 1))
-            c = xp.take(c, xp.asarray(idx, device=self.device), axis=ax)
-        return BlockCirculant(c)
+        # position p ↦ offset p (p < n) or p − (2n − 1) (p ≥ n), stored at offset + n − 1
+        maps = [list(range(n - 1, 2 * n - 1)) + list(range(0, n - 1)) for n in self.levels]
+        return BlockCirculant(permute_levels(self.xp, self.diagonals, maps))
 
     def _matmat(self, x: Array) -> Array:
         # zero-pad every level to 2nₗ − 1, apply the circulant embedding, keep the leading part
@@ -127,12 +128,9 @@ class BlockToeplitz(AbstractLinearOperator):
         return xp.reshape(y, (self.shape[0], k))
 
     def _flipped(self) -> Array:
-        xp = self.xp
-        t = self.diagonals
-        for ax, n in enumerate(self.levels):
-            idx = xp.asarray(list(range(2 * n - 2, -1, -1)), device=self.device)
-            t = xp.take(t, idx, axis=ax)
-        return t
+        # offsets negated: index 2n − 2 − i at every level
+        maps = [list(range(2 * n - 2, -1, -1)) for n in self.levels]
+        return permute_levels(self.xp, self.diagonals, maps)
 
     def _adjoint(self) -> AbstractLinearOperator:
         # Tᴴ[(i,a),(j,b)] = conj(t[j − i][b, a]): offsets negated, blocks conjugate-transposed
@@ -143,11 +141,7 @@ class BlockToeplitz(AbstractLinearOperator):
         return BlockToeplitz(self.xp.matrix_transpose(self._flipped()))
 
     def _to_dense(self) -> Array:
-        xp = self.xp
-        r = xp.arange(self.shape[0], device=self.device)
-        rows = xp.reshape(xp.broadcast_to(r[:, None], self.shape), (-1,))
-        cols = xp.reshape(xp.broadcast_to(r[None, :], self.shape), (-1,))
-        return xp.reshape(self._entries(rows, cols), self.shape)
+        return dense_from_entries(self)
 
     def _entries(self, rows: Array, cols: Array) -> Array:
         xp = self.xp

@@ -533,78 +533,60 @@ def _inv_sum(a: Sum) -> AbstractLinearOperator:
     return spectral_operator(f.g, 1 / f.mu)
 
 
+def _unitary_form(a: Sum, fn: Any, *args: Any, real: bool = False) -> tuple[Any, Any]:
+    """``(fn's result, None)``, or ``(None, form)`` when ``a`` is ``s·K + t·I`` (unitary ``G``).
+
+    A structure in disguise (``kronsum + s·I``, ``block_diag + s·I``) takes its
+    own rule; a sum without the unitary pattern (``real``: with real ``s``,
+    ``t``, i.e. Hermitian) takes ``fn``'s generic rule.
+    """
+    ks = canonical_sum(a)
+    if ks is not None:
+        return fn(ks, *args), None
+    p = kronecker_pair(a)
+    if p is None or not (_real_unitary_pair(p) if real else p.unitary):
+        return fn.dispatch(AbstractLinearOperator)(a, *args), None
+    return None, _pair_form(a, p)
+
+
 @eigh.register
 def _eigh_sum(a: Sum) -> tuple[Array, AbstractLinearOperator]:
     """``s·(⊗Aᵢ) + t·I = (⊗Vᵢ) diag(s·λ + t) (⊗Vᵢ)ᴴ`` (Kronecker order); Kronecker sums too."""
-    ks = canonical_sum(a)
-    if ks is not None:
-        return eigh(ks)
-    p = kronecker_pair(a)
-    if p is None or not _real_unitary_pair(p):
-        return _generic(eigh.rules)(a)
-    form = _pair_form(a, p)
-    return form.mu, form.g
+    done, form = _unitary_form(a, eigh, real=True)
+    return done if form is None else (form.mu, form.g)
 
 
 @eigvalsh.register
 def _eigvalsh_sum(a: Sum) -> Array:
-    ks = canonical_sum(a)
-    if ks is not None:
-        return eigvalsh(ks)
-    p = kronecker_pair(a)
-    if p is None or not _real_unitary_pair(p):
-        return _generic(eigvalsh.rules)(a)
-    return a.xp.sort(_pair_form(a, p).mu)
+    done, form = _unitary_form(a, eigvalsh, real=True)
+    return done if form is None else a.xp.sort(form.mu)
 
 
 @funm.register
 def _funm_sum(a: Sum, func: Callable[[Array], Array]) -> AbstractLinearOperator:
     """``f(s·K + t·I) = G diag(f(s·λ + t)) Gᴴ`` (unitary ``G``); Kronecker sums too."""
-    ks = canonical_sum(a)
-    if ks is not None:
-        return funm(ks, func)
-    p = kronecker_pair(a)
-    if p is None or not p.unitary:
-        return _generic(funm.rules)(a, func)
-    form = _pair_form(a, p)
-    return spectral_operator(form.g, func(form.mu))
+    done, form = _unitary_form(a, funm, func)
+    return done if form is None else spectral_operator(form.g, func(form.mu))
 
 
 @expm.register
 def _expm_sum(a: Sum) -> AbstractLinearOperator:
     """``exp((A⊕B) + sI) = exp(A + sI)⊗exp(B)``; other sums: as ``funm`` or the dense fallback."""
-    ks = canonical_sum(a)
-    if ks is not None:
-        return expm(ks)
-    p = kronecker_pair(a)
-    if p is None or not p.unitary:
-        return _generic(expm.rules)(a)
-    form = _pair_form(a, p)
-    return spectral_operator(form.g, a.xp.exp(form.mu))
+    done, form = _unitary_form(a, expm)
+    return done if form is None else spectral_operator(form.g, a.xp.exp(form.mu))
 
 
 @eig.register
 def _eig_sum(a: Sum) -> tuple[Array, AbstractLinearOperator]:
     """``s·(⊗Aᵢ) + t·I``: eigenvalues ``s·λ + t`` (Kronecker order), eigenvectors ``⊗Vᵢ``."""
-    ks = canonical_sum(a)
-    if ks is not None:
-        return eig(ks)
-    p = kronecker_pair(a)
-    if p is None or not p.unitary:
-        return _generic(eig.rules)(a)
-    form = _pair_form(a, p)
-    return _complex(a.xp, form.mu), form.g
+    done, form = _unitary_form(a, eig)
+    return done if form is None else (_complex(a.xp, form.mu), form.g)
 
 
 @eigvals.register
 def _eigvals_sum(a: Sum) -> Array:
-    ks = canonical_sum(a)
-    if ks is not None:
-        return eigvals(ks)
-    p = kronecker_pair(a)
-    if p is None or not p.unitary:
-        return _generic(eigvals.rules)(a)
-    return _complex(a.xp, _pair_form(a, p).mu)
+    done, form = _unitary_form(a, eigvals)
+    return done if form is None else _complex(a.xp, form.mu)
 
 
 def _complex(xp: Namespace, mu: Array) -> Array:
@@ -616,14 +598,10 @@ def _complex(xp: Namespace, mu: Array) -> Array:
 @svd.register
 def _svd_sum(a: Sum) -> tuple[AbstractLinearOperator, Array, AbstractLinearOperator]:
     """``s·(⊗Aᵢ) + t·I = (G·diag(phase μ)) diag(|μ|) Gᴴ`` with unitary ``G`` (Kronecker order)."""
-    ks = canonical_sum(a)
-    if ks is not None:
-        return svd(ks)
-    p = kronecker_pair(a)
-    if p is None or not p.unitary:
-        return _generic(svd.rules)(a)
+    done, form = _unitary_form(a, svd)
+    if form is None:
+        return done
     xp = a.xp
-    form = _pair_form(a, p)
     mu = form.mu
     sv = xp.abs(mu)
     safe = xp.where(sv == 0, xp.ones_like(sv), sv)
@@ -634,14 +612,14 @@ def _svd_sum(a: Sum) -> tuple[AbstractLinearOperator, Array, AbstractLinearOpera
 @norm.register
 def _norm_sum(a: Sum, ord: Any) -> Array:
     """Unitary ``G``: Frobenius, 2, −2 and nuclear norms from ``|μ|``; Kronecker sums' rules."""
-    ks = canonical_sum(a)
-    if ks is not None:
-        return norm(ks, ord)
-    p = kronecker_pair(a)
-    if p is None or not p.unitary or ord not in ("fro", None, 2, -2, "nuc"):
-        return _generic(norm.rules)(a, ord)
+    if ord not in ("fro", None, 2, -2, "nuc"):
+        ks = canonical_sum(a)
+        return norm(ks, ord) if ks is not None else _generic(norm.rules)(a, ord)
+    done, form = _unitary_form(a, norm, ord)
+    if form is None:
+        return done
     xp = a.xp
-    mags = xp.abs(_pair_form(a, p).mu)
+    mags = xp.abs(form.mu)
     if ord in ("fro", None):
         return xp.sqrt(xp.sum(mags * mags))
     return {2: xp.max, -2: xp.min}.get(ord, xp.sum)(mags)
