@@ -1,6 +1,9 @@
 """Timing one prepared call, and checking what it returned.
 
-Each measurement runs the call once as warm-up and checks its result, then
+Each measurement runs the call once as warm-up and checks its result, runs it
+again untimed up to ``WARMUP_CALLS`` times or ``WARMUP_S`` seconds (steady
+state: kronblock measures its candidate schedules during a kind of product's
+first dozen calls, and other libraries have caches and JITs of their own), then
 ``reps`` times runs an untimed warm-up call immediately followed by a timed
 call (:func:`time.perf_counter`), whose result is checked after its clock has
 stopped; the median counts.  A library that returns a right answer once and a
@@ -21,6 +24,11 @@ import numpy as np
 __all__ = ["Outcome", "Skip", "Timing", "measure", "relative_error", "tolerance"]
 
 Status = Literal["ok", "wrong", "skip", "error", "missing"]
+
+#: Untimed calls after the first (checked) one, for every library alike, at most
+#: ``WARMUP_S`` seconds of them: kronblock's schedule trials take 12 products.
+WARMUP_CALLS = 12
+WARMUP_S = 1.0
 
 
 class Skip(Exception):
@@ -130,6 +138,10 @@ def measure(
     del first
     if single_s is not None and first_s > single_s:
         return Timing(first_s, [first_s])
+    warm_start, warm_calls = time.perf_counter(), 0
+    while warm_calls < WARMUP_CALLS and time.perf_counter() - warm_start + first_s < WARMUP_S:
+        call()
+        warm_calls += 1
     if first_s > 10.0:
         reps = 1
     elif first_s * reps > budget_s:

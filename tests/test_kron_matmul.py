@@ -130,3 +130,87 @@ def test_plans_are_kept_per_dtype_and_column_count() -> None:
         np.testing.assert_array_equal(first, second)
         np.testing.assert_allclose(first, dense @ x, rtol=1e-5, atol=1e-5 * np.abs(dense).max())
     assert len(k._plans) == 3  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "shapes, dtype",
+    [
+        ([(40, 40), (30, 30), (20, 20)], np.float64),
+        ([(50, 60), (30, 20), (12, 15)], np.float32),
+        ([(20, 25), (40, 30), (35, 35)], np.complex128),
+    ],
+)
+def test_every_schedule_of_a_large_product_matches_the_vec_trick(
+    shapes: list[tuple[int, int]], dtype: Any
+) -> None:
+    # above ROTATE_MAX, three schedules run the same passes in different layouts
+    rng = np.random.default_rng(6)
+    fs = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    if np.iscomplexobj(fs[0]):
+        fs = [f + 1j * rng.standard_normal(f.shape) for f in fs]
+    k = kb.kron(*fs)
+    x = rng.standard_normal(k.shape[1]).astype(dtype)
+    expected = _vec_trick([f.astype(np.complex128) for f in fs], x.astype(np.complex128))
+    steps = km.plan(k.xp, k.factors, 1, x.dtype)
+    program = km.numpy_program(steps, x.dtype, k.shape[0], 1)
+    assert isinstance(program, km.TunedProgram)
+    assert set(program.programs) == {"modes", "rotate", "rotate_back"}
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    for name, prog in program.programs.items():
+        before = x.copy()
+        y = prog.run(x[:, None])[:, 0]
+        np.testing.assert_array_equal(x, before)
+        assert y.dtype == dtype, name
+        err = np.linalg.norm(y - expected) / np.linalg.norm(expected)
+        assert err < tol, (name, err)
+
+
+def test_trials_keep_the_fastest_schedule_after_dropping_the_first_timing() -> None:
+    names = ("modes", "rotate", "rotate_back")
+    t = km.Trials(names, 2, {n: [] for n in names})
+    fake = {"modes": [9.0, 3.0, 3.0], "rotate": [1.0, 4.0, 5.0], "rotate_back": [9.0, 2.0, 6.0]}
+    order = []
+    while t.choice is None:
+        name = t.next()
+        order.append(name)
+        t.record(name, fake[name][len(t.times[name])])
+    # round robin, and the cold first timing (rotate's 1.0) does not count
+    assert order == ["modes", "rotate", "rotate_back"] * 3
+    assert t.choice == "rotate_back"
+    assert t.next() == "rotate_back"
+
+
+def test_products_tune_once_per_shape_then_run_the_choice() -> None:
+    rng = np.random.default_rng(7)
+    fs = [rng.standard_normal((30, 30)) for _ in range(3)]
+    km.TUNING.clear()
+    try:
+        k1, k2 = kb.kron(*fs), kb.kron(*[f.T.copy() for f in fs])
+        x = rng.standard_normal(27000)
+        results = [k1 @ x for _ in range(6)] + [k2 @ x for _ in range(6)]
+        (trials,) = km.TUNING._table.values()  # one kind of product: shared
+        assert trials.choice in ("modes", "rotate", "rotate_back")
+        assert all(len(v) == km.TUNING.rounds + 1 for v in trials.times.values())
+        for fac, ys in ((fs, results[:6]), ([f.T for f in fs], results[6:])):
+            dense = _vec_trick(fac, x)
+            for y in ys:
+                np.testing.assert_allclose(y, dense, rtol=1e-11, atol=1e-11 * np.abs(dense).max())
+        for i, a in enumerate(results):  # every result is its own array, never the scratch
+            assert not any(np.shares_memory(a, b) for b in results[i + 1 :])
+        assert km.TUNING._scratch is None  # dropped once every kind has chosen
+    finally:
+        km.TUNING.clear()
+
+
+def test_tuning_off_runs_the_modes_schedule() -> None:
+    rng = np.random.default_rng(8)
+    fs = [rng.standard_normal((30, 30)) for _ in range(3)]
+    km.TUNING.enabled = False
+    try:
+        k = kb.kron(*fs)
+        steps = km.plan(k.xp, k.factors, 1, np.dtype(np.float64))
+        program = km.numpy_program(steps, np.dtype(np.float64), k.shape[0], 1)
+        assert isinstance(program, km.NumpyProgram)
+        assert "batched" in program.kinds
+    finally:
+        km.TUNING.enabled = True
