@@ -70,6 +70,7 @@ from ..linalg import (
 )
 from ..linalg._factorization import Factorization, slogdet_of_values
 from ..linalg._matfun import expm, rescale
+from ._columns import column_chunks, run_chunks
 from ._dense import Diagonal
 
 __all__ = [
@@ -218,20 +219,30 @@ def np_circular(
     real = not np.iscomplexobj(x)
     h = length // 2 + 1 if real else length
     cdt = np.result_type(x.dtype, np.complex64)
-    key = ("circular", k, length, x.dtype.str)
-    specs = (((k, length), x.dtype, True), ((k, h), cdt, False), ((k, length), x.dtype, False))
-    xb, spec, y = ws.take(key, specs)
-    xb[:, :n] = x.T
-    if real:
-        np.fft.rfft(xb, axis=-1, out=spec)
-        np.multiply(spec, lam[None, :], out=spec)
-        np.fft.irfft(spec, n=length, axis=-1, out=y)
-    else:
-        np.fft.fft(xb, axis=-1, out=spec)
-        np.multiply(spec, lam[None, :], out=spec)
-        np.fft.ifft(spec, axis=-1, out=y)
-    out = np.ascontiguousarray(y[:, :rows].T)
-    ws.give(key, (xb, spec, y))
+    out = np.empty((rows, k), dtype=x.dtype)
+
+    def chunk(i: int, cols: slice) -> None:  # columns cols of x → columns cols of out
+        kc = cols.stop - cols.start
+        key = ("circular", i, kc, length, x.dtype.str)
+        specs = (
+            ((kc, length), x.dtype, True),
+            ((kc, h), cdt, False),
+            ((kc, length), x.dtype, False),
+        )
+        xb, spec, y = ws.take(key, specs)
+        xb[:, :n] = x[:, cols].T
+        if real:
+            np.fft.rfft(xb, axis=-1, out=spec)
+            np.multiply(spec, lam[None, :], out=spec)
+            np.fft.irfft(spec, n=length, axis=-1, out=y)
+        else:
+            np.fft.fft(xb, axis=-1, out=spec)
+            np.multiply(spec, lam[None, :], out=spec)
+            np.fft.ifft(spec, axis=-1, out=y)
+        out[:, cols] = y[:, :rows].T
+        ws.give(key, (xb, spec, y))
+
+    run_chunks(chunk, column_chunks(k, length))
     return out
 
 

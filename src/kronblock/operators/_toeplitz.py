@@ -98,6 +98,7 @@ from ._circulant import (
     rfft,
     workspace_of,
 )
+from ._columns import column_chunks, run_chunks
 
 __all__ = ["Toeplitz", "ToeplitzFactorization", "toeplitz"]
 
@@ -478,36 +479,42 @@ class _GSPlan:
 
     def _apply_numpy(self, x: np.ndarray) -> np.ndarray:
         # the same six transforms on rows (columns of x as contiguous rows), the two
-        # middle ones batched, written by numpy.fft into buffers kept between calls
+        # middle ones batched, written by numpy.fft into buffers kept between calls;
+        # large blocks of columns are cut into one chunk per core (_columns)
         n, L = self.n, self.L
-        k = int(x.shape[1])
         real = not np.iscomplexobj(x)
         h = L // 2 + 1 if real else L
         cdt = np.result_type(x.dtype, np.complex64)
         fwd, inv = (np.fft.rfft, np.fft.irfft) if real else (np.fft.fft, np.fft.ifft)
-        key = ("gs", k, x.dtype.str)
-        specs = (
-            ((k, L), x.dtype, True),  # xᵀ zero-padded
-            ((k, h), cdt, False),  # its spectrum
-            ((2 * k, h), cdt, False),  # times the two upper-triangular spectra
-            ((2 * k, L), x.dtype, False),  # [L(b)ᵀx; L(d)ᵀx], truncated to n
-            ((2 * k, h), cdt, False),  # their spectra
-            ((k, L), x.dtype, False),  # the result
-        )
-        xb, hx, w, z, spec, y = self.ws.take(key, specs)
-        xb[:, :n] = x.T
-        fwd(xb, axis=-1, out=hx)
-        np.multiply(hx, self.bt[None, :], out=w[:k])
-        np.multiply(hx, self.dt[None, :], out=w[k:])
-        inv(w, n=L, axis=-1, out=z)
-        z[:, n:] = 0
-        fwd(z, axis=-1, out=spec)
-        np.multiply(spec[:k], self.a[None, :], out=spec[:k])
-        np.multiply(spec[k:], self.c[None, :], out=spec[k:])
-        np.subtract(spec[:k], spec[k:], out=spec[:k])
-        inv(spec[:k], n=L, axis=-1, out=y)
-        out = np.ascontiguousarray(y[:, :n].T)
-        self.ws.give(key, (xb, hx, w, z, spec, y))
+        out = np.empty(x.shape, dtype=x.dtype)
+
+        def chunk(i: int, cols: slice) -> None:
+            k = cols.stop - cols.start
+            key = ("gs", i, k, x.dtype.str)
+            specs = (
+                ((k, L), x.dtype, True),  # xᵀ zero-padded
+                ((k, h), cdt, False),  # its spectrum
+                ((2 * k, h), cdt, False),  # times the two upper-triangular spectra
+                ((2 * k, L), x.dtype, False),  # [L(b)ᵀx; L(d)ᵀx], truncated to n
+                ((2 * k, h), cdt, False),  # their spectra
+                ((k, L), x.dtype, False),  # the result
+            )
+            xb, hx, w, z, spec, y = self.ws.take(key, specs)
+            xb[:, :n] = x[:, cols].T
+            fwd(xb, axis=-1, out=hx)
+            np.multiply(hx, self.bt[None, :], out=w[:k])
+            np.multiply(hx, self.dt[None, :], out=w[k:])
+            inv(w, n=L, axis=-1, out=z)
+            z[:, n:] = 0
+            fwd(z, axis=-1, out=spec)
+            np.multiply(spec[:k], self.a[None, :], out=spec[:k])
+            np.multiply(spec[k:], self.c[None, :], out=spec[k:])
+            np.subtract(spec[:k], spec[k:], out=spec[:k])
+            inv(spec[:k], n=L, axis=-1, out=y)
+            out[:, cols] = y[:, :n].T
+            self.ws.give(key, (xb, hx, w, z, spec, y))
+
+        run_chunks(chunk, column_chunks(int(x.shape[1]), L))
         return out
 
 
