@@ -166,18 +166,21 @@ def _floating(xp: Namespace, dtype: Any) -> bool:
     return bool(xp.isdtype(dtype, ("real floating", "complex floating")))
 
 
-#: NumPy FFT products keep their work buffers between calls, up to this many bytes per
-#: operator: fresh pages cost about as much as a transform.  A concurrent product
-#: finds the buffers taken and allocates its own.
+#: NumPy FFT products keep their work buffers between calls, up to this many bytes in
+#: all: fresh pages cost about as much as a transform.  A concurrent product finds the
+#: buffers taken and allocates its own.
 WORKSPACE_BYTES = 128 << 20
 
 
 class Workspace:
-    """Work buffers of NumPy FFT products, kept per ``(shape, dtype)`` key between calls.
+    """Work buffers of NumPy FFT products, kept per key between calls.
 
-    Buffers are taken out while in use (so concurrent products never share
-    them) and given back if they fit in :data:`WORKSPACE_BYTES`.  Results are
-    always fresh arrays, never views of a buffer.
+    A key names every size its buffers depend on, the zero-padded lengths
+    included (a kept zero-padded buffer is reused only by products that write
+    the same leading part).  Buffers are taken out while in use (so concurrent
+    products never share them) and given back if they fit in
+    :data:`WORKSPACE_BYTES`.  Results are always fresh arrays, never views of a
+    buffer.
     """
 
     def __init__(self) -> None:
@@ -197,13 +200,15 @@ class Workspace:
             self._free[key] = bufs
 
 
+#: The process-wide workspace of every NumPy FFT product and Gohberg–Semencul solve:
+#: a new operator (``kb.solve(kb.toeplitz(c), B)`` builds one per call) finds the
+#: pages of its buffers already mapped.
+WORKSPACE = Workspace()
+
+
 def workspace_of(owner: Any) -> Workspace:
-    """The :class:`Workspace` kept by an (immutable) operator or plan, made on first use."""
-    ws = owner.__dict__.get("_workspace")
-    if ws is None:
-        ws = Workspace()
-        object.__setattr__(owner, "_workspace", ws)
-    return ws
+    """The workspace an operator's NumPy products use: the process-wide :data:`WORKSPACE`."""
+    return WORKSPACE
 
 
 def np_circular(
@@ -221,9 +226,9 @@ def np_circular(
     cdt = np.result_type(x.dtype, np.complex64)
     out = np.empty((rows, k), dtype=x.dtype)
 
-    def chunk(i: int, cols: slice) -> None:  # columns cols of x → columns cols of out
+    def chunk(worker: int, cols: slice) -> None:  # columns cols of x → columns cols of out
         kc = cols.stop - cols.start
-        key = ("circular", i, kc, length, x.dtype.str)
+        key = ("circular", worker, kc, n, length, x.dtype.str)
         specs = (
             ((kc, length), x.dtype, True),
             ((kc, h), cdt, False),
@@ -242,7 +247,7 @@ def np_circular(
         out[:, cols] = y[:, :rows].T
         ws.give(key, (xb, spec, y))
 
-    run_chunks(chunk, column_chunks(k, length))
+    run_chunks(chunk, column_chunks(k, length), length)
     return out
 
 
@@ -258,7 +263,7 @@ def circular_apply(
     :func:`np_circular` with the buffers of ``ws``.
     """
     if isinstance(x, np.ndarray):
-        return np_circular(ws if ws is not None else Workspace(), lam, x, length, rows)
+        return np_circular(ws if ws is not None else WORKSPACE, lam, x, length, rows)
     if not is_complex_dtype(xp, x.dtype):
         return irfft(xp, lam[:, None] * rfft(xp, x, length), length)[:rows, ...]
     return icfft(xp, lam[:, None] * cfft(xp, x, n=length))[:rows, ...]

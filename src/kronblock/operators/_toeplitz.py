@@ -142,9 +142,9 @@ class Toeplitz(AbstractLinearOperator):
     ``b`` nonzero diagonals when the band is short, else ``O(L log L · k)``
     by circulant embedding of order ``L = next_fast_len(m + n − 1)`` (see
     :func:`banded_is_cheaper`).  The nonzero diagonals (eager data) and the
-    embedding's spectrum per dtype are found on first use and kept, and so
-    are the work buffers of NumPy FFT products and solves (up to
-    :data:`~kronblock.operators._circulant.WORKSPACE_BYTES` per operator).
+    embedding's spectrum per dtype are found on first use and kept; the work
+    buffers of NumPy FFT products and solves are kept process-wide (up to
+    :data:`~kronblock.operators._circulant.WORKSPACE_BYTES` in all).
 
     Fast paths: ``solve``, ``factorize`` (:class:`ToeplitzFactorization`),
     ``inv`` (a lazy operator applying the Gohberg–Semencul formula),
@@ -458,7 +458,7 @@ class _GSPlan:
     bt: Array  # FFT of [b₀, 0, …, 0, b_{n−1}, …, b₁]: L(b)ᵀ as a circular convolution
     c: Array  # s·FFT(c)
     dt: Array
-    ws: Workspace  # NumPy work buffers (the operator's: they outlive a factorization)
+    ws: Workspace  # NumPy work buffers (process-wide: they outlive a factorization)
 
     def apply(self, xp: Namespace, x: Array) -> Array:
         """Six FFTs of length ``L`` on the ``k`` columns of ``x``: ``O(L log L · k)``."""
@@ -480,7 +480,7 @@ class _GSPlan:
     def _apply_numpy(self, x: np.ndarray) -> np.ndarray:
         # the same six transforms on rows (columns of x as contiguous rows), the two
         # middle ones batched, written by numpy.fft into buffers kept between calls;
-        # large blocks of columns are cut into one chunk per core (_columns)
+        # columns in cache-sized chunks, shared out over the cores (_columns)
         n, L = self.n, self.L
         real = not np.iscomplexobj(x)
         h = L // 2 + 1 if real else L
@@ -488,9 +488,9 @@ class _GSPlan:
         fwd, inv = (np.fft.rfft, np.fft.irfft) if real else (np.fft.fft, np.fft.ifft)
         out = np.empty(x.shape, dtype=x.dtype)
 
-        def chunk(i: int, cols: slice) -> None:
+        def chunk(worker: int, cols: slice) -> None:
             k = cols.stop - cols.start
-            key = ("gs", i, k, x.dtype.str)
+            key = ("gs", worker, k, n, L, x.dtype.str)
             specs = (
                 ((k, L), x.dtype, True),  # xᵀ zero-padded
                 ((k, h), cdt, False),  # its spectrum
@@ -514,7 +514,7 @@ class _GSPlan:
             out[:, cols] = y[:, :n].T
             self.ws.give(key, (xb, hx, w, z, spec, y))
 
-        run_chunks(chunk, column_chunks(int(x.shape[1]), L))
+        run_chunks(chunk, column_chunks(int(x.shape[1]), L), L)
         return out
 
 
