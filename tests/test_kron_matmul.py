@@ -214,3 +214,26 @@ def test_tuning_off_runs_the_modes_schedule() -> None:
         assert "batched" in program.kinds
     finally:
         km.TUNING.enabled = True
+
+
+def test_small_rotation_matches_the_general_program_and_yields_to_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(9)
+    for shapes in ([(16, 16)] * 3, [(3, 5), (4, 2), (6, 6)], [(4, 4)] * 5):
+        fs = [rng.standard_normal(s) for s in shapes]
+        k = kb.kron(*fs)
+        x = rng.standard_normal(k.shape[1])
+        steps = km.plan(k.xp, k.factors, 1, x.dtype)
+        program = km.numpy_program(steps, x.dtype, k.shape[0], 1)
+        assert isinstance(program, km.SmallRotation)
+        expected = _vec_trick(fs, x)
+        first, second = program.run(x[:, None]), program.run(x[:, None])
+        assert first.shape == (k.shape[0], 1) and not np.shares_memory(first, second)
+        np.testing.assert_allclose(first[:, 0], expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(first, program.general.run(x[:, None]))
+        xs = [rng.standard_normal(k.shape[1]) for _ in range(16)]
+        with ThreadPoolExecutor(4) as pool:  # concurrent products: the busy one falls back
+            ys = list(pool.map(program.run, [v[:, None] for v in xs * 8]))
+        for v, y in zip(xs * 8, ys):
+            np.testing.assert_allclose(y[:, 0], _vec_trick(fs, v), rtol=1e-12, atol=1e-12)

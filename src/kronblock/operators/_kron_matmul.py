@@ -241,7 +241,7 @@ def kron_matmat(
             if len(cache) >= 8:
                 cache.clear()
             cache[key] = program
-    if isinstance(program, (NumpyProgram, TunedProgram)):
+    if isinstance(program, (NumpyProgram, TunedProgram, SmallRotation)):
         return program.run(x)
     passes, m_total = program
     if not passes:  # I⊗…⊗I: a fresh array, never the caller's
@@ -464,7 +464,7 @@ def _rotation_back(steps: Sequence[Step]) -> list[Step]:
 
 def numpy_program(
     steps: Sequence[Step], dtype: Any, m_total: int, n_cols: int
-) -> NumpyProgram | TunedProgram:
+) -> NumpyProgram | TunedProgram | SmallRotation:
     """The NumPy program of a plan: one schedule, or several tried in turn (:class:`TunedProgram`).
 
     Three schedules run the same passes with the same flops in different
@@ -483,7 +483,7 @@ def numpy_program(
     if n_cols > 1 or not _rotatable(steps) or len(steps) == 1:
         return build(steps)
     if max(n_total, m_total) <= ROTATE_MAX:
-        return build(_rotation(steps))
+        return SmallRotation.build(build(_rotation(steps)))
     programs = {
         "modes": build(steps),
         "rotate": build(_rotation(steps)),
@@ -493,6 +493,54 @@ def numpy_program(
         return programs["modes"]
     key = (tuple((st.factor.shape, st.axis) for st in steps), np.dtype(dtype).str)
     return TunedProgram(programs, TUNING.trials(key, tuple(programs)), m_total * n_cols)
+
+
+class SmallRotation:
+    """A rotation program for vectors that fit in cache, its views made once.
+
+    At this size a product is a few microseconds of GEMM and as many of Python:
+    the work buffers are the program's own and every view of them is made at
+    construction, so a product is one ``np.matmul`` per factor (the input's
+    view, the fresh result's view and nothing else).  A product that finds
+    the buffers in use (threads) runs the general program.
+    """
+
+    def __init__(self, program: NumpyProgram, dtype: Any) -> None:
+        self.general = program
+        shapes = program.shapes  # (1, n, m, rest) per pass
+        size = max(r * m for _, _, m, r in shapes)  # the largest intermediate
+        bufs = (np.empty(size, dtype=dtype), np.empty(size, dtype=dtype))
+        self._first = (shapes[0][1], shapes[0][3])
+        self._last = (shapes[-1][3], shapes[-1][2])
+        self._ops = program.operands
+        # outputs of passes 0..K−2 and inputs of passes 1..K−1: alternate buffers
+        self._outs = tuple(
+            bufs[j % 2][: r * m].reshape(r, m) for j, (_, _, m, r) in enumerate(shapes[:-1])
+        )
+        self._ins = tuple(
+            bufs[j % 2][: n * r].reshape(n, r).T for j, (_, n, _, r) in enumerate(shapes[1:])
+        )
+        self._lock = threading.Lock()
+        self._m, self._dtype = program.m_total, dtype
+
+    @classmethod
+    def build(cls, program: NumpyProgram) -> SmallRotation:
+        return cls(program, program.operands[0].dtype)
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        if not self._lock.acquire(blocking=False):
+            return self.general.run(x)
+        try:
+            ops = self._ops
+            cur = x.reshape(self._first).T
+            for op, o, nxt in zip(ops, self._outs, self._ins):
+                np.matmul(cur, op, out=o)  # (rest, n) @ (n, m) → (rest, m)
+                cur = nxt
+            out = np.empty(self._m, dtype=self._dtype)
+            np.matmul(cur, ops[-1], out=out.reshape(self._last))
+            return out.reshape(self._m, 1)
+        finally:
+            self._lock.release()
 
 
 @dataclass
