@@ -344,6 +344,28 @@ def _notes(rows: list[Row], settings: dict[str, Any]) -> list[str]:
     return notes
 
 
+def _schedules() -> list[dict[str, Any]]:
+    """kronblock's measured matmul schedules (one entry per factor shapes and dtype)."""
+    from kronblock.operators._kron_matmul import TUNING
+
+    return TUNING.choices()
+
+
+def _schedule_note(schedules: list[dict[str, Any]]) -> str | None:
+    """One line per kind of product: the schedule kronblock kept and the trial times."""
+    if not schedules:
+        return None
+    parts = []
+    for s in schedules:
+        shapes = "⊗".join(f"{m}×{n}" for m, n in s["factors"])
+        times = ", ".join(f"{k} {format_seconds(v)}" for k, v in s["best_s"].items())
+        parts.append(f"{shapes} {s['dtype']}: {s['choice'] or 'still trying'} ({times})")
+    return (
+        "kronblock's matmul schedules (chosen by its own measurement during the warm-up; "
+        "best trial time of each): " + "; ".join(parts) + "."
+    )
+
+
 def _write(
     out: Path,
     text: str,
@@ -421,8 +443,11 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
         "others_cpu": others_cpu(start, end),
         "others_cpu_machine": machine_others,
     }
+    schedules = _schedules()
+    settings["kronblock_schedules"] = schedules
     libraries = [a.name for a in adapters]
-    matmul = [table(rows, libraries), solve_note, MATMUL_CELLS] if rows else []
+    schedule_note = _schedule_note(schedules)
+    matmul = [table(rows, libraries), solve_note, schedule_note, MATMUL_CELLS] if rows else []
     notes = _notes(rows + sums_rows, settings)
     text = "\n\n".join(
         part for part in [header(machine, settings), *matmul, *sums_text, *notes] if part

@@ -11,7 +11,7 @@ intermediate is viewed, without copying, as ``(left, nᵢ, right)`` and becomes
 - otherwise: one batched GEMM over ``left`` (``Aᵢ`` broadcast, no transposed copy
   of the intermediate).
 
-Three decisions make it fast, each a small readable function below:
+Four decisions make it fast, each a small readable function below:
 
 1. **Order** (:func:`mode_order`): factors that shrink the intermediate go first
    (exchange argument on the flop count).
@@ -19,7 +19,18 @@ Three decisions make it fast, each a small readable function below:
    are merged into one dense factor (their Kronecker product) when the cost model
    says fewer, larger GEMMs and fewer passes over the N-vector beat the extra
    flops (``kron(4×4, …, 4×4)`` with eight factors runs as four 16×16 passes).
-3. **Buffers** (NumPy): every pass writes into one of at most two work buffers
+3. **Schedule** (:func:`numpy_program`, one column, dense factors): the same
+   passes can run in three layouts, the mode products above (``"modes"``) or
+   one plain GEMM per factor with the layout rotating (``"rotate"``: the front
+   axis ``(n, rest)ᵀ @ Aᵀ`` to the back; ``"rotate_back"``: the back axis
+   ``A @ (rest, n)ᵀ`` to the front).  Same flops, but BLAS runs them at
+   different speeds (batched small GEMMs, which operand is transposed), and
+   which wins depends on the BLAS and the dtype.  Vectors that fit in cache
+   take ``"rotate"`` (:class:`SmallRotation`, its views made once); larger ones
+   are measured: the first dozen products of each factor-shape and dtype try
+   the three in turn and the fastest is kept for the process
+   (:class:`Tuning`; ``KRONBLOCK_TUNE=0`` keeps ``"modes"``).
+4. **Buffers** (NumPy): every pass writes into one of at most two work buffers
    with ``out=``, the last into the result, so a product allocates only the
    result; the work buffers come from one process-wide pool (:data:`WORK_POOL`,
    up to 256 MiB) shared by every product, so even a fresh operator (the
@@ -625,6 +636,22 @@ class Tuning:
             return y.copy()
         finally:
             self._busy.release()
+
+    def choices(self) -> list[dict[str, Any]]:
+        """What was measured: per kind of product, the factor shapes in pass order, the
+        dtype, the choice (``None`` while still trying) and each schedule's best time (s).
+        """
+        with self._lock:
+            table = list(self._table.items())
+        return [
+            {
+                "factors": [shape for shape, _ in key[0]],
+                "dtype": np.dtype(key[1]).name,
+                "choice": t.choice,
+                "best_s": {n: min(v[1:]) for n, v in t.times.items() if len(v) > 1},
+            }
+            for key, t in table
+        ]
 
     def clear(self) -> None:
         """Forget every measurement (the next products measure again)."""
