@@ -588,9 +588,10 @@ class Trials:
 class Tuning:
     """The process-wide table of :class:`Trials`, keyed by factor shapes and dtype.
 
-    While a kind of product is being measured, each product runs into one
-    kept scratch output (fresh pages would cost as much as a pass and blur the
-    timings) and returns a copy of it.  ``enabled = False`` (or the environment
+    While a kind of product is being measured, each product's result has its
+    pages touched before the clock starts (fresh pages would cost as much as a
+    pass and blur the timings); the memory is the same as an untimed product's
+    (the result and the pool's two work buffers).  ``enabled = False`` (or the environment
     variable ``KRONBLOCK_TUNE=0`` at import) turns measurement off: every
     product then runs the ``"modes"`` schedule, so results are bitwise
     repeatable from the first call (the schedules sum in different orders and
@@ -603,7 +604,6 @@ class Tuning:
         self._lock = threading.Lock()
         self._busy = threading.Lock()  # held by the one product being measured
         self._table: dict[Any, Trials] = {}
-        self._scratch: np.ndarray | None = None
 
     def trials(self, key: Any, names: tuple[str, ...]) -> Trials:
         """The trials of ``key``, made on first use (at most 256 kinds are kept)."""
@@ -622,18 +622,14 @@ class Tuning:
         try:
             trials = program.trials
             name = trials.next()
-            size = program.size * x.dtype.itemsize
-            if self._scratch is None or self._scratch.nbytes < size:
-                self._scratch = np.empty(size, dtype=np.uint8)
-            out = self._scratch[:size].view(x.dtype)
+            out = np.empty(program.size, dtype=x.dtype)
+            out.fill(0)  # its pages, before the clock starts
             start = time.perf_counter()
             y = WORK_POOL.run(program.programs[name], x, out=out)
             seconds = time.perf_counter() - start
             with self._lock:
                 trials.record(name, seconds)
-                if all(t.choice is not None for t in self._table.values()):
-                    self._scratch = None
-            return y.copy()
+            return y
         finally:
             self._busy.release()
 
@@ -657,7 +653,6 @@ class Tuning:
         """Forget every measurement (the next products measure again)."""
         with self._lock:
             self._table.clear()
-            self._scratch = None
 
 
 #: The process-wide schedule measurements (see :class:`Tuning`).
