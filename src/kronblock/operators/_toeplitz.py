@@ -875,6 +875,8 @@ class ToeplitzFactorization(Factorization):
             return bwd.apply(NUMPY, v)
 
         col, row = self._col.real, self._row.real
+        if self.hermitian:  # T = Tᵀ: one solve with all four columns
+            return cs_plan(col, row, inv, None, fwd.growth(), dtype, WORKSPACE)
         if adjoint:  # Tᵀ = toeplitz(row, col)
             return cs_plan(row, col, inv_t, inv, bwd.growth(), dtype, WORKSPACE)
         return cs_plan(col, row, inv, inv_t, fwd.growth(), dtype, WORKSPACE)

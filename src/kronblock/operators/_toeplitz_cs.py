@@ -54,11 +54,12 @@ Solve = Callable[[np.ndarray], np.ndarray]  # (n, k) → (n, k), float64 on the 
 
 
 def cs_generators(
-    col: np.ndarray, row: np.ndarray, inv: Solve, inv_t: Solve
+    col: np.ndarray, row: np.ndarray, inv: Solve, inv_t: Solve | None
 ) -> tuple[np.ndarray, ...]:
     """``(g₁, g₂, h₁, h₂)``: ``Z₁T⁻¹ − T⁻¹Z₋₁ = g₁h₁ᵀ + g₂h₂ᵀ``, real ``T = toeplitz(col, row)``.
 
-    ``inv`` and ``inv_t`` apply ``T⁻¹`` and ``T⁻ᵀ`` to columns.
+    ``inv`` and ``inv_t`` apply ``T⁻¹`` and ``T⁻ᵀ`` to columns; ``inv_t=None``
+    for symmetric ``T`` (one solve with four columns).
     """
     n = int(col.shape[0])
     j = np.arange(n - 1)
@@ -69,6 +70,9 @@ def cs_generators(
     q[1:] = col[1:] - row[n - 1 : 0 : -1]  # t_i − t_{i−n}, i = 1 … n−1
     e0, last = np.zeros(n), np.zeros(n)
     e0[0], last[-1] = 1.0, 1.0
+    if inv_t is None:
+        gh = inv(np.stack([e0, q, p, last], axis=1))
+        return gh[:, 0], gh[:, 1], gh[:, 2], gh[:, 3]
     g = inv(np.stack([e0, q], axis=1))
     h = inv_t(np.stack([p, last], axis=1))
     return g[:, 0], g[:, 1], h[:, 0], h[:, 1]
@@ -76,19 +80,6 @@ def cs_generators(
 
 def _twist(n: int) -> np.ndarray:
     return np.exp(1j * np.pi * np.arange(n) / n)  # D: S(v) = D⁻¹ C(Dv) D
-
-
-def cs_growth(g1: np.ndarray, g2: np.ndarray, h1: np.ndarray, h2: np.ndarray) -> float:
-    """``½ Σ ‖C(gᵢ)‖₂ ‖S(J hᵢ)‖₂`` (circulant norms: largest modulus of the spectrum)."""
-    d = _twist(int(g1.shape[0]))
-
-    def nc(v: np.ndarray) -> float:
-        return float(np.abs(np.fft.fft(v)).max())
-
-    def ns(v: np.ndarray) -> float:
-        return float(np.abs(np.fft.fft(d * v[::-1])).max())
-
-    return 0.5 * (nc(g1) * ns(h1) + nc(g2) * ns(h2))
 
 
 @dataclass(frozen=True)
@@ -148,7 +139,7 @@ def cs_plan(
     col: np.ndarray,
     row: np.ndarray,
     inv: Solve,
-    inv_t: Solve,
+    inv_t: Solve | None,
     gs_growth: float,
     dtype: Any,
     ws: Workspace,
@@ -158,19 +149,22 @@ def cs_plan(
     ``gs_growth`` is the Gohberg–Semencul form's growth, to compare with.
     """
     g1, g2, h1, h2 = cs_generators(col, row, inv, inv_t)
-    growth = cs_growth(g1, g2, h1, h2)
-    if not (np.isfinite(growth) and growth <= GROWTH_RATIO * gs_growth):
-        return None
     n = int(col.shape[0])
     d = _twist(n)
+    s1, s2 = np.fft.fft(d * h1[::-1]), np.fft.fft(d * h2[::-1])  # S(Jhᵢ) = D⁻¹C(D·Jhᵢ)D
+    c1, c2 = np.fft.fft(g1), np.fft.fft(g2)
+    growth = 0.5 * (np.abs(c1).max() * np.abs(s1).max() + np.abs(c2).max() * np.abs(s2).max())
+    if not (np.isfinite(growth) and growth <= GROWTH_RATIO * gs_growth):
+        return None
     cdt = np.result_type(dtype, np.complex64)
-    lam = np.fft.fft(d * h1[::-1]) + 1j * np.fft.fft(d * h2[::-1])
+    h = n // 2 + 1
+    lam = s1 + 1j * s2
     return CSPlan(
         n,
         d.astype(cdt),
         d.conj().astype(cdt),
         lam.astype(cdt),
-        (0.5 * np.fft.rfft(g1)).astype(cdt),
-        (0.5 * np.fft.rfft(g2)).astype(cdt),
+        (0.5 * c1[:h]).astype(cdt),  # real gᵢ: the half spectrum is rfft(gᵢ)
+        (0.5 * c2[:h]).astype(cdt),
         ws,
     )
