@@ -112,3 +112,13 @@ def test_operators_of_different_orders_share_the_workspace_safely() -> None:
         t = kb.toeplitz(c)
         np.testing.assert_allclose(kb.solve(t, b), sla.solve_toeplitz(c, b), rtol=1e-11, atol=1e-11)
         np.testing.assert_allclose(t @ b, sla.toeplitz(c) @ b, rtol=1e-11, atol=1e-11)
+
+
+def test_num_threads_environment_variable_caps_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KRONBLOCK_NUM_THREADS", "1")
+    assert _columns.threads() == 1
+    seen: list[int] = []
+    _columns.run_chunks(lambda w, c: seen.append(w), _columns.column_chunks(64, 1 << 17), 1 << 17)
+    assert set(seen) == {0} and len(seen) == 64
+    monkeypatch.setenv("KRONBLOCK_NUM_THREADS", "not a number")
+    assert _columns.threads() >= 1

@@ -39,11 +39,15 @@ _pool_lock = threading.Lock()
 
 
 def threads() -> int:
-    """Cores this process may run on (its CPU affinity where the OS reports it)."""
+    """Threads for column chunks: the cores this process may run on (its CPU affinity
+    where the OS reports it), at most ``KRONBLOCK_NUM_THREADS`` when that is set.
+    """
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    limit = os.environ.get("KRONBLOCK_NUM_THREADS", "")
+    return max(1, min(cores, int(limit))) if limit.strip().isdigit() else cores
 
 
 def column_chunks(k: int, length: int) -> list[slice]:
