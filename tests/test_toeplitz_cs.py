@@ -70,6 +70,8 @@ def test_solves_use_the_form_and_match_scipy(symmetric: bool, dtype: type) -> No
     assert x.dtype == xa.dtype == dtype
     assert f._plan(np.dtype(dtype), False).cs is not None  # type: ignore[attr-defined]
     assert f._plan(np.dtype(dtype), True).cs is not None  # type: ignore[attr-defined]
+    same = f._plan(np.dtype(dtype), True) is f._plan(np.dtype(dtype), False)  # type: ignore[attr-defined]
+    assert same == symmetric  # a symmetric T's inverse is its own transpose: one plan
     c64, r64 = col.astype(dtype).astype(np.float64), row.astype(dtype).astype(np.float64)
     tol = 1e-4 if dtype == np.float32 else 1e-12
     b64 = b.astype(np.float64)

@@ -834,6 +834,8 @@ class ToeplitzFactorization(Factorization):
         return err if np.isfinite(err) else math.inf
 
     def _plan(self, dtype: Any, adjoint: bool) -> _GSPlan:
+        if self.hermitian:  # T⁻ᴴ = T⁻¹: one plan serves both
+            adjoint = False
         key = (str(dtype), adjoint)
         if key not in self._plans:
             assert self._lev is not None
