@@ -179,6 +179,22 @@ def test_check_operator_on_a_user_operator() -> None:
         kbt.check_operator(kb.kron(spd, spd), np.kron(spd, spd) + 1e-3)
 
 
+def test_check_eig_allows_what_an_eigenvalue_condition_allows_and_no_more() -> None:
+    import scipy.linalg as sla
+
+    # a nearly defective pair (condition ≈ 3e7): two correct eig routines differ by ~1e-8
+    d, a = 4.55392475, 1 / 6
+    t = sla.toeplitz([d, -a, -a, a], [d, -a, a, -a])
+    kbt.check_eig(kb.aslinearoperator(t), t, 1e-13)
+    with pytest.raises(AssertionError, match="condition 1.18"):  # the well-conditioned pair
+        kbt.check_eig(kb.aslinearoperator(t + 1e-6 * np.eye(4)), t, 1e-13)
+    # a normal matrix: condition 1, the plain relative tolerance
+    sym = t + t.T
+    kbt.check_eig(kb.aslinearoperator(sym), sym, 1e-13)
+    with pytest.raises(AssertionError, match="eigvals \\(matched\\)"):
+        kbt.check_eig(kb.aslinearoperator(sym + 1e-9 * np.eye(4)), sym, 1e-13)
+
+
 def test_no_public_operation_on_kronecker_densifies() -> None:
     rng = np.random.default_rng(0)
     s = [rng.standard_normal((n, n)) for n in (3, 4, 5)]
