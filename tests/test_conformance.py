@@ -186,12 +186,12 @@ def test_check_eig_allows_what_an_eigenvalue_condition_allows_and_no_more() -> N
     d, a = 4.55392475, 1 / 6
     t = sla.toeplitz([d, -a, -a, a], [d, -a, a, -a])
     kbt.check_eig(kb.aslinearoperator(t), t, 1e-13)
-    with pytest.raises(AssertionError, match="condition 1.18"):  # the well-conditioned pair
+    with pytest.raises(AssertionError, match=r"condition 1\.18"):  # the well-conditioned pair
         kbt.check_eig(kb.aslinearoperator(t + 1e-6 * np.eye(4)), t, 1e-13)
     # a normal matrix: condition 1, the plain relative tolerance
     sym = t + t.T
     kbt.check_eig(kb.aslinearoperator(sym), sym, 1e-13)
-    with pytest.raises(AssertionError, match="eigvals \\(matched\\)"):
+    with pytest.raises(AssertionError, match=r"eigvals \(matched\)"):
         kbt.check_eig(kb.aslinearoperator(sym + 1e-9 * np.eye(4)), sym, 1e-13)
 
 
