@@ -14,7 +14,7 @@ big matrix unless asked.
 True
 """
 
-from . import linalg, solvers
+from . import equations, linalg, solvers
 from ._errors import (
     ConvergenceError,
     DenseBudgetError,
@@ -32,6 +32,13 @@ from ._operator import (
     register_matmul,
 )
 from ._vec import kron_apply, unvec, vec
+from .equations import (
+    GeneralizedSylvester,
+    solve_continuous_lyapunov,
+    solve_discrete_lyapunov,
+    solve_generalized_sylvester,
+    solve_sylvester,
+)
 from .linalg import (
     Factorization,
     cho_factor,
@@ -103,6 +110,7 @@ __all__ = [
     "DensificationWarning",
     "Diagonal",
     "Factorization",
+    "GeneralizedSylvester",
     "Identity",
     "KronblockWarning",
     "Kronecker",
@@ -134,6 +142,7 @@ __all__ = [
     "eigh",
     "eigvals",
     "eigvalsh",
+    "equations",
     "expm",
     "factorize",
     "funm",
@@ -153,6 +162,10 @@ __all__ = [
     "register_matmul",
     "slogdet",
     "solve",
+    "solve_continuous_lyapunov",
+    "solve_discrete_lyapunov",
+    "solve_generalized_sylvester",
+    "solve_sylvester",
     "solvers",
     "svd",
     "svdvals",
