@@ -14,7 +14,7 @@ big matrix unless asked.
 True
 """
 
-from . import equations, linalg, solvers
+from . import approximation, equations, linalg, regression, solvers
 from ._errors import (
     ConvergenceError,
     DenseBudgetError,
@@ -32,6 +32,7 @@ from ._operator import (
     register_matmul,
 )
 from ._vec import kron_apply, unvec, vec
+from .approximation import KroneckerApproximation, nearest_kronecker
 from .equations import (
     GeneralizedSylvester,
     solve_continuous_lyapunov,
@@ -85,6 +86,7 @@ from .operators._circulant import Circulant, CirculantFactorization, circulant
 from .operators._dense import Dense, Diagonal, Identity, aslinearoperator, diag, identity
 from .operators._kronecker import Kronecker, KroneckerFactorization, kron
 from .operators._kronecker_sum import KroneckerSum, KroneckerSumFactorization, kronsum
+from .operators._sampled_kronecker import SampledKronecker, sampled_kron
 from .operators._sparse import Sparse
 from .operators._sum_rules import KroneckerDiagonalPCG
 from .operators._toeplitz import Toeplitz, ToeplitzFactorization, toeplitz
@@ -114,18 +116,21 @@ __all__ = [
     "Identity",
     "KronblockWarning",
     "Kronecker",
+    "KroneckerApproximation",
     "KroneckerDiagonalPCG",
     "KroneckerFactorization",
     "KroneckerSum",
     "KroneckerSumFactorization",
     "LinAlgError",
     "Product",
+    "SampledKronecker",
     "Scaled",
     "Sparse",
     "Sum",
     "Toeplitz",
     "ToeplitzFactorization",
     "__version__",
+    "approximation",
     "as_block_diagonal",
     "aslinearoperator",
     "block",
@@ -157,9 +162,12 @@ __all__ = [
     "lstsq",
     "matrix_power",
     "multilevel_toeplitz",
+    "nearest_kronecker",
     "norm",
     "pinv",
     "register_matmul",
+    "regression",
+    "sampled_kron",
     "slogdet",
     "solve",
     "solve_continuous_lyapunov",

@@ -199,6 +199,39 @@ def pinv(a: Any, /, *, rtol: float | None = None) -> AbstractLinearOperator:
     return Product((vh.H, Diagonal(sinv), u.H))
 
 
+def _lstsq_generic(
+    a: AbstractLinearOperator, b2: Array, rcond: float | None
+) -> tuple[Array, Array, int, Array]:
+    # Any operator: V Σ⁺ Uᴴ b through its (structured, or dense) SVD.  ``b2`` is
+    # (M, K) in the working dtype; returns x (N, K), residuals (K,) or (0,), rank, s.
+    from ..operators._dense import Diagonal
+    from ._spectral import svd, svdvals
+
+    xp = a.xp
+    # the SVD in the precision of the promoted dtype (NumPy promotes A to b's dtype);
+    # a real operator keeps a real SVD for a complex right-hand side
+    work = astype(a, promote(xp, float_dtype(a), real_dtype(xp, b2.dtype)))
+    u, s, vh = svd(work)
+    cut = _cutoff(xp, s, rcond, a.shape, s.dtype)
+    keep = s > cut
+    sinv = xp.where(keep, 1 / xp.where(keep, s, xp.ones_like(s)), xp.zeros_like(s))
+    dt = promote(xp, u.dtype, b2.dtype)
+    b2 = b2 if b2.dtype == dt else xp.astype(b2, dt)
+    x2 = vh.H._matmat(Diagonal(sinv)._matmat(u.H._matmat(b2)))  # V Σ⁺ Uᴴ b
+    rank = int(xp.sum(xp.astype(keep, xp.int64)))
+    m, n = a.shape
+    if rank == n and m > n:
+        r = work._matmat(x2) - b2
+        res = xp.sum(xp.real(r * xp.conj(r)), axis=0)  # one squared norm per column
+    else:
+        res = xp.zeros((0,), dtype=s.dtype, device=a.device)
+    return x2, res, rank, svdvals(work)
+
+
+_lstsq_rules = generic(_lstsq_generic)
+
+
+@public(_lstsq_rules)
 def lstsq(a: Any, b: Any, /, rcond: float | None = None) -> tuple[Array, Array, int, Array]:
     """Least-squares solution of ``A x ≈ b``, NumPy's return convention.
 
@@ -207,6 +240,10 @@ def lstsq(a: Any, b: Any, /, rcond: float | None = None) -> tuple[Array, Array, 
     NumPy's).  Returns ``(x, residuals, rank, s)``: ``residuals`` are the
     squared 2-norms of the residual columns when ``rank == N < M`` and empty
     otherwise; ``s`` are the singular values, descending.
+
+    Structures add rules with ``@kronblock.linalg.lstsq.register``; a rule
+    ``rule(a, b2, rcond)`` gets ``b2`` of shape ``(M, K)`` in the working
+    dtype and returns ``(x2 (N, K), residuals (K,) or (0,), rank, s)``.
 
     Examples
     --------
@@ -217,29 +254,9 @@ def lstsq(a: Any, b: Any, /, rcond: float | None = None) -> tuple[Array, Array, 
     >>> bool(np.allclose(x, np.linalg.lstsq(np.kron(A, B), y)[0])), rank
     (True, 2)
     """
-    from ..operators._dense import Diagonal
-    from ._spectral import svd, svdvals
-
     op = as_operator(a, "lstsq")
-    xp = op.xp
     b2, restore, _ = prepare_rhs(op, b, "lstsq")
-    # the SVD in the precision of the promoted dtype (NumPy promotes A to b's dtype);
-    # a real operator keeps a real SVD for a complex right-hand side
-    work = astype(op, promote(xp, float_dtype(op), real_dtype(xp, b2.dtype)))
-    u, s, vh = svd(work)
-    cut = _cutoff(xp, s, rcond, op.shape, s.dtype)
-    keep = s > cut
-    sinv = xp.where(keep, 1 / xp.where(keep, s, xp.ones_like(s)), xp.zeros_like(s))
-    dt = promote(xp, u.dtype, b2.dtype)
-    b2 = b2 if b2.dtype == dt else xp.astype(b2, dt)
-    x2 = vh.H._matmat(Diagonal(sinv)._matmat(u.H._matmat(b2)))  # V Σ⁺ Uᴴ b
-    rank = int(xp.sum(xp.astype(keep, xp.int64)))
-    m, n = op.shape
-    if rank == n and m > n:
-        r = work._matmat(x2) - b2
-        res = xp.sum(xp.real(r * xp.conj(r)), axis=0)  # one squared norm per column
-        if b.ndim > 2:
-            res = xp.reshape(res, (*b.shape[:-2], b.shape[-1]))
-    else:
-        res = xp.zeros((0,), dtype=s.dtype, device=op.device)
-    return restore(x2), res, rank, svdvals(work)
+    x2, res, rank, s = _lstsq_rules(op, b2, rcond)
+    if b.ndim > 2 and res.shape[0]:
+        res = op.xp.reshape(res, (*b.shape[:-2], b.shape[-1]))
+    return restore(x2), res, rank, s
