@@ -5,6 +5,7 @@ From the repository root::
     python benchmarks/run.py            # the full suite (under 5 minutes on 2 cores)
     python benchmarks/run.py --cases sums   # only the Kronecker sum / plus-diagonal solves
     python benchmarks/run.py --cases blocks # only the block-diagonal / Toeplitz solves
+    python benchmarks/run.py --cases equations # only the Sylvester solves and filters
     python benchmarks/run.py --smoke    # one tiny case, kronblock and NumPy only (CI)
 
 Prints the machine header and the markdown tables, and writes ``results.md``,
@@ -62,7 +63,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=_names,
         default=None,
         metavar="NAME,...",
-        help="cases to run (default: all matmul cases, 'solve', 'sums' and 'blocks'); "
+        help="cases to run (default: all matmul cases, 'solve', 'sums', 'blocks' and 'equations'); "
         "--list shows them",
     )
     parser.add_argument(
@@ -132,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
     from cases import CASES
-    from suite import BLOCKS_CASE, SOLVE_CASE, SUMS_CASE, run_suite
+    from suite import BLOCKS_CASE, EQUATIONS_CASE, SECTIONS, SOLVE_CASE, SUMS_CASE, run_suite
 
     if args.list:
         for case in CASES.values():
@@ -146,8 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{BLOCKS_CASE:<14} block-diagonal, SPD Toeplitz (n=2000, 200 right-hand sides), "
             "block Toeplitz, BCCB: solves (float64)"
         )
+        print(
+            f"{EQUATIONS_CASE:<14} Sylvester AX + XB = C (n = 200, 500, 1000; general and "
+            "symmetric), separable filters on a 4000×4000 image (float64)"
+        )
         return 0
-    unknown = set(args.cases or ()) - set(CASES) - {SOLVE_CASE, SUMS_CASE, BLOCKS_CASE}
+    unknown = set(args.cases or ()) - set(CASES) - set(SECTIONS)
     if unknown:
         print(f"unknown case(s): {', '.join(sorted(unknown))}; see --list", file=sys.stderr)
         return 2

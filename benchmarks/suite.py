@@ -49,6 +49,8 @@ SUMS_CASE = "sums"
 """``--cases`` name of the Kronecker sum / Kronecker plus diagonal section (``sums.py``)."""
 
 BLOCKS_CASE = "blocks"
+EQUATIONS_CASE = "equations"
+"""``--cases`` name of the Sylvester and separable-filter section (``equations.py``)."""
 """``--cases`` name of the block-diagonal / Toeplitz / block Toeplitz / BCCB section."""
 
 
@@ -290,14 +292,18 @@ def select_adapters(args: argparse.Namespace) -> list[Adapter]:
     return adapters
 
 
-def select_cases(args: argparse.Namespace) -> tuple[list[Case], bool, bool, bool]:
-    """The matmul cases, and whether to run the solve rows, the sums and the blocks sections."""
+SECTIONS = (SOLVE_CASE, SUMS_CASE, BLOCKS_CASE, EQUATIONS_CASE)
+"""The ``--cases`` names that are not matmul cases."""
+
+
+def select_cases(args: argparse.Namespace) -> tuple[list[Case], set[str]]:
+    """The matmul cases, and which of :data:`SECTIONS` to run."""
     if args.smoke:
-        return [SMOKE_CASE], False, False, False
+        return [SMOKE_CASE], set()
     if not args.cases:
-        return list(CASES.values()), True, True, True
+        return list(CASES.values()), set(SECTIONS)
     matmul = [CASES[name] for name in args.cases if name in CASES]
-    return matmul, SOLVE_CASE in args.cases, SUMS_CASE in args.cases, BLOCKS_CASE in args.cases
+    return matmul, set(args.cases) & set(SECTIONS)
 
 
 def _settings(
@@ -401,7 +407,9 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
     start = cpu_snapshot()
     dtypes = [np.dtype(name) for name in args.dtypes]
     adapters = select_adapters(args)
-    cases, with_solve, with_sums, with_blocks = select_cases(args)
+    cases, sections = select_cases(args)
+    with_solve, with_sums = SOLVE_CASE in sections, SUMS_CASE in sections
+    with_blocks, with_equations = BLOCKS_CASE in sections, EQUATIONS_CASE in sections
     for adapter in adapters:
         adapter.missing()  # import everything now, so the BLAS list below is complete
     use_torch = not args.smoke and importlib.util.find_spec("torch") is not None
@@ -436,6 +444,13 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
         block_rows, block_table, block_notes = blocks_section(args.reps, args.peers, machine)
         sums_rows += block_rows
         sums_text += ["## Block structures: many right-hand sides", block_table, *block_notes]
+    if with_equations:
+        from equations import equations_section  # imports this module: not at the top
+
+        _log("Sylvester equations, separable filters ...")
+        eq_rows, eq_table, eq_notes = equations_section(args.reps, args.peers, machine)
+        sums_rows += eq_rows
+        sums_text += ["## Matrix equations and separable filters", eq_table, *eq_notes]
     settings = _settings(args, unset_env, torch_note, adapters)
     end = cpu_snapshot()
     settings |= {

@@ -14,7 +14,7 @@ big matrix unless asked.
 True
 """
 
-from . import approximation, equations, linalg, regression, solvers
+from . import approximation, equations, filters, linalg, regression, solvers
 from ._errors import (
     ConvergenceError,
     DenseBudgetError,
@@ -150,6 +150,7 @@ __all__ = [
     "equations",
     "expm",
     "factorize",
+    "filters",
     "funm",
     "graphs",
     "identity",

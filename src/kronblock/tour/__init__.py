@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from . import blocks, kronecker, kronecker_sum
+from . import blocks, equations, kronecker, kronecker_sum
 from ._check import Checker
 
 __all__ = ["CHAPTERS", "Chapter", "Checker"]
@@ -32,4 +32,5 @@ CHAPTERS: dict[str, Chapter] = {
     "kronecker": Chapter(kronecker.DESCRIPTION, kronecker.run),
     "kronecker_sum": Chapter(kronecker_sum.DESCRIPTION, kronecker_sum.run),
     "blocks": Chapter(blocks.DESCRIPTION, blocks.run),
+    "equations": Chapter(equations.DESCRIPTION, equations.run),
 }
