@@ -259,3 +259,33 @@ def test_generalized_sylvester_errors() -> None:
         kb.solve_generalized_sylvester([np.eye(2), -np.eye(2)], [np.eye(2)] * 2, np.ones((2, 2)))
     with pytest.raises(kb.LinAlgError, match=r"A\[0\] or B\[0\] is singular"):
         kb.solve_generalized_sylvester([np.zeros((2, 2))], [np.eye(2)], np.ones((2, 2)))
+
+
+@given(
+    lam=st.lists(st.floats(-5, 5), min_size=1, max_size=8),
+    mu=st.lists(st.floats(-5, 5), min_size=1, max_size=8),
+    plant=st.booleans(),
+)
+def test_separation_check_real_fast_path_equals_brute_force(
+    lam: list[float], mu: list[float], plant: bool
+) -> None:
+    """The O((m + n) log n) test for real spectra decides exactly as the all-pairs one."""
+    from kronblock.equations._sylvester import check_separated
+
+    l, m = np.array(lam), np.array(mu)
+    if plant:
+        m[-1] = -l[0]
+    tol = 10 * max(l.size, m.size) * np.finfo(float).eps * 1.0
+    singular = bool(np.min(np.abs(l[:, None] + m[None, :])) <= tol)
+    raised = False
+    try:
+        check_separated("t", l, m, 1.0)
+    except kb.LinAlgError:
+        raised = True
+    assert raised == singular
+    raised_complex = False
+    try:  # the all-pairs path, through complex spectra
+        check_separated("t", l.astype(complex), m.astype(complex), 1.0)
+    except kb.LinAlgError:
+        raised_complex = True
+    assert raised_complex == singular

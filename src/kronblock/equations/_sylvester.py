@@ -139,19 +139,34 @@ def check_separated(
         return
     eps = float(np.finfo(lam.real.dtype).eps)
     tol = 10 * max(lam.size, mu.size) * eps * scale
+    if lam.dtype.kind == "f" and mu.dtype.kind == "f":  # real spectra: O((m + n) log n)
+        order = np.argsort(mu)
+        srt = mu[order]
+        pos = np.clip(np.searchsorted(srt, -lam), 1, srt.size - 1) if srt.size > 1 else None
+        near = (order[[0]].repeat(lam.size) if pos is None
+                else np.where(np.abs(srt[pos - 1] + lam) <= np.abs(srt[pos] + lam),
+                              order[pos - 1], order[pos]))  # fmt: skip
+        gap = np.abs(lam + mu[near])
+        k = int(np.argmin(gap))
+        if gap[k] <= tol:
+            _singular(where, names, lam[k], mu[near[k]], gap[k])
+        return
     rows = max(1, 2**20 // mu.size)
     for start in range(0, lam.size, rows):
         block = np.abs(lam[start : start + rows, None] + mu[None, :])
         i, j = np.unravel_index(int(np.argmin(block)), block.shape)
         if block[i, j] <= tol:
-            li, mj = fmt_number(lam[start + i]), fmt_number(mu[j])
-            raise LinAlgError(
-                f"{where}: the equation is singular: {names[0]} has the eigenvalue {li} "
-                f"and {names[1]} the eigenvalue {mj}, whose sum is {block[i, j]:.3g} (zero "
-                f"up to rounding), so the equation's Kronecker-sum matrix is singular and there "
-                f"is no unique solution; for a least-squares one use "
-                f"kb.lstsq(kb.kronsum(A, B.T), C.ravel())"
-            )
+            _singular(where, names, lam[start + i], mu[j], block[i, j])
+
+
+def _singular(where: str, names: tuple[str, str], li: Any, mj: Any, gap: Any) -> None:
+    raise LinAlgError(
+        f"{where}: the equation is singular: {names[0]} has the eigenvalue {fmt_number(li)} "
+        f"and {names[1]} the eigenvalue {fmt_number(mj)}, whose sum is {float(gap):.3g} (zero "
+        f"up to rounding), so the equation's Kronecker-sum matrix is singular and there "
+        f"is no unique solution; for a least-squares one use "
+        f"kb.lstsq(kb.kronsum(A, B.T), C.ravel())"
+    )
 
 
 def _scale(a: np.ndarray, b: np.ndarray) -> float:
@@ -159,20 +174,25 @@ def _scale(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # ---- the two methods --------------------------------------------------------------------
+def _h(a: np.ndarray) -> np.ndarray:
+    """``Aᴴ`` as a view for real data (``conj`` would copy)."""
+    return a.conj().T if a.dtype.kind == "c" else a.T
+
+
 def _sylvester_eigh(a: np.ndarray, b: np.ndarray, c: np.ndarray, where: str) -> np.ndarray:
     (lam, q), (mu, p) = eigh_pair(a, b)
     check_separated(where, lam, mu, _scale(a, b))
-    f = q.conj().T @ c @ p  # Qᴴ C P
+    f = _h(q) @ c @ p  # Qᴴ C P
     f /= lam[:, None] + mu[None, :]
-    return q @ f @ p.conj().T
+    return q @ f @ _h(p)
 
 
 def _sylvester_schur(a: np.ndarray, b: np.ndarray, c: np.ndarray, where: str) -> np.ndarray:
     (t, u), (s, v) = schur_pair(a, b)
     check_separated(where, quasi_triangular_eigvals(t), quasi_triangular_eigvals(s), _scale(a, b))
-    f = u.conj().T @ c @ v  # Uᴴ C V
+    f = _h(u) @ c @ v  # Uᴴ C V
     y = triangular_sylvester(t, s, f, where=where)  # T Y + Y S = F
-    return u @ y @ v.conj().T
+    return u @ y @ _h(v)
 
 
 def _method(where: str, method: str) -> str:
