@@ -289,3 +289,42 @@ def test_separation_check_real_fast_path_equals_brute_force(
     except kb.LinAlgError:
         raised_complex = True
     assert raised_complex == singular
+
+
+def test_review_regressions() -> None:
+    """Empty generalized equations, batched real Stein, float32 GMRES default tolerance."""
+    import warnings
+
+    res = kb.solve_generalized_sylvester([np.zeros((0, 0))] * 3, [np.eye(3)] * 3, np.zeros((0, 3)))
+    assert res.x.shape == (0, 3) and res.method == "empty"
+    res = kb.solve_generalized_sylvester([np.eye(2)] * 2, [np.zeros((0, 0))] * 2, np.zeros((2, 0)))
+    assert res.x.shape == (2, 0)
+    a = np.stack([np.diag([0.5, 0.2]), np.diag([0.1, -0.3])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning from a real batch
+        x = kb.solve_discrete_lyapunov(a, np.eye(2))
+    assert x.dtype == np.float64
+    for i in range(2):
+        _close(x[i], sla.solve_discrete_lyapunov(a[i], np.eye(2)))
+    rng = np.random.default_rng(0)
+    a3 = [(np.eye(4) * 3 + rng.normal(size=(4, 4)) * 0.3).astype(np.float32) for _ in range(3)]
+    b3 = [(np.eye(5) + rng.normal(size=(5, 5)) * 0.1).astype(np.float32) for _ in range(3)]
+    c = rng.normal(size=(4, 5)).astype(np.float32)
+    res = kb.solve_generalized_sylvester(a3, b3, c)
+    assert res.x.dtype == np.float32 and res.residual < 1e-4
+
+
+def test_blas_cap_restored_after_concurrent_calls() -> None:
+    """The one-thread BLAS cap of the side-by-side Schur forms is restored, whoever overlaps."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [i["num_threads"] for i in threadpoolctl.threadpool_info()]
+    rng = np.random.default_rng(1)
+    n = _schur.PARALLEL_MIN
+    problems = [(_general(rng, n), _general(rng, n), rng.normal(size=(n, n))) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        xs = list(pool.map(lambda p: kb.solve_sylvester(*p), problems))
+    for (a, b, c), x in zip(problems, xs):
+        _close(a @ x + x @ b, c)
+    assert [i["num_threads"] for i in threadpoolctl.threadpool_info()] == before

@@ -571,3 +571,26 @@ def test_non_contiguous_inputs_and_more_errors():
         TikhonovDeblur(np.ones(2), [np.array([["a", "b"], ["c", "d"]])])
     with pytest.raises(ValueError, match=r"convolution_border: mode must be one of"):
         convolution_border([1.0], 3, mode="edge")
+
+
+def test_long_kernels_keep_nan_local_like_scipy() -> None:
+    """``method="auto"`` never lets an FFT spread a NaN or inf: non-finite data go direct."""
+    x = np.zeros((60, 50))
+    x[30, 20] = np.nan
+    g = np.ones(21) / 21
+    out = separable_filter(x, [g, g])
+    ref = ndi.convolve1d(ndi.convolve1d(x, g, axis=0), g, axis=1)
+    assert np.array_equal(np.isnan(out), np.isnan(ref))
+    finite = np.isfinite(ref)
+    assert np.allclose(out[finite], ref[finite])
+    y = np.ones(200)
+    y[0] = np.inf
+    assert np.array_equal(np.isfinite(separable_filter(y, [g])), np.isfinite(ndi.convolve1d(y, g)))
+
+
+def test_tikhonov_zero_dimensional_lam() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.random((6, 5))
+    g = np.array([0.2, 0.6, 0.2])
+    assert tikhonov_deblur(y, [g, g], np.array(0.1)).shape == (6, 5)
+    assert np.allclose(tikhonov_deblur(y, [g, g], np.array(0.1)), tikhonov_deblur(y, [g, g], 0.1))

@@ -125,6 +125,9 @@ def test_seed_is_reproducible() -> None:
         (([0, 1], [0, 1], [1.0, 2.0], (3, 2)), {"maxiter": 0}, ValueError, "maxiter"),
         (([], [], [], (3, 2)), {}, ValueError, "no observations"),
         (([0], [0], [1.0], 3), {}, ValueError, r"shape must be \(NX, NY\)"),
+        (([0], [0], [1.0], (9.5, 7)), {}, TypeError, r"shape must be two ints"),
+        (([0, 1], [0, 1], [1.0, 2.0], (3, 2)), {"maxiter": 2.0}, TypeError, "maxiter"),
+        (([0, 1], [0, 1], [1.0, 2.0], (3, 2)), {"ridge": "1"}, TypeError, "ridge must be a real"),
     ],
 )
 def test_errors(

@@ -208,7 +208,8 @@ class GeneralizedSylvester:
     x : array (m, n)
         The solution, in the library of ``C``.
     method : str
-        ``"lu"`` (one term), ``"qz"`` (two terms, direct) or ``"gmres"``.
+        ``"lu"`` (one term), ``"qz"`` (two terms, direct), ``"gmres"``, or
+        ``"empty"`` (``m`` or ``n`` is zero).
     iterations : int
         GMRES iterations (0 for the direct methods).
     residual : float
@@ -222,7 +223,7 @@ class GeneralizedSylvester:
 
 
 def solve_generalized_sylvester(
-    a: Sequence[Array], b: Sequence[Array], c: Array, /, *, rtol: float = 1e-10,
+    a: Sequence[Array], b: Sequence[Array], c: Array, /, *, rtol: float | None = None,
     maxiter: int | None = None,
 ) -> GeneralizedSylvester:  # fmt: skip
     """Solve ``Σᵢ Aᵢ X Bᵢ = C`` for ``X`` (m×n): ``Aᵢ`` m×m, ``Bᵢ`` n×n.
@@ -232,7 +233,8 @@ def solve_generalized_sylvester(
     a, b : sequences of arrays, the same length p ≥ 1
     c : array (m, n)
     rtol, maxiter : for GMRES (three or more terms): stop at
-        ``‖Σ AᵢXBᵢ − C‖_F ≤ rtol·‖C‖_F``.
+        ``‖Σ AᵢXBᵢ − C‖_F ≤ rtol·‖C‖_F``; default ``rtol`` 1e-10, or 1e-5 in
+        single precision.
 
     Returns
     -------
@@ -279,7 +281,9 @@ def solve_generalized_sylvester(
                     f"{where}: {name}[{i}] must have shape ({k}, {k}) to fit C of shape "
                     f"({m}, {n}), got {h.shape}"
                 )
-    if p == 1:
+    if m == 0 or n == 0:
+        result, method, its = np.zeros((m, n), dtype=dtype), "empty", 0
+    elif p == 1:
         try:
             x = sla.solve(ha[0], sla.solve(hb[0].T, hc.T, check_finite=False).T)
         except np.linalg.LinAlgError as exc:
@@ -290,6 +294,8 @@ def solve_generalized_sylvester(
         pencils.check(where, _pair_message)
         result, method, its = pencils.solve(hc), "qz", 0
     else:
+        if rtol is None:  # well above the dtype's resolution
+            rtol = 1e-10 if np.finfo(dtype).eps < 1e-10 else 1e-5
         result, its = _gmres(where, ha, hb, hc, rtol, maxiter)
         method = "gmres"
     result = _real_if_real(result, hc, *ha, *hb).astype(

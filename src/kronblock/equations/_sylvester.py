@@ -86,12 +86,14 @@ def batched(
         raise ValueError(f"{where}: the batch dimensions do not broadcast: {shapes}") from None
     if not batch:
         return solve_one(*arrays)
-    dtype = np.result_type(*arrays)
-    out = np.empty((*batch, *out_shape), dtype=dtype)
     full = [np.broadcast_to(x, (*batch, *x.shape[-2:])) for x in arrays]
-    for idx in np.ndindex(*batch):
-        out[idx] = solve_one(*(x if x.ndim == 2 else f[idx] for x, f in zip(arrays, full)))
-    return out
+    results = [
+        solve_one(*(x if x.ndim == 2 else f[idx] for x, f in zip(arrays, full)))
+        for idx in np.ndindex(*batch)
+    ]  # each in the dtype its solver returns (complex arithmetic may return complex)
+    if not results:  # an empty batch
+        return np.empty((*batch, *out_shape), dtype=np.result_type(*arrays))
+    return np.stack(results).reshape(*batch, *out_shape)
 
 
 # ---- eigenvalues from Schur factors and the singularity test ----------------------------

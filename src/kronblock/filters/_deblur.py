@@ -42,6 +42,8 @@ def _mode_product(t: np.ndarray, m: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _check_lam(lam: Any, where: str) -> float:
+    if isinstance(lam, np.ndarray) and lam.ndim == 0:  # a NumPy scalar array counts as a number
+        lam = lam[()]
     if isinstance(lam, bool) or not isinstance(lam, (int, float, np.integer, np.floating)):
         raise TypeError(
             f"{where}: lam must be a real number >= 0, got {type(lam).__name__} {lam!r}"
@@ -296,7 +298,7 @@ def tikhonov_deblur(
     problem = TikhonovDeblur(
         blurred, operators_or_kernels, mode=mode, correlate=correlate, origin=origin
     )
-    if isinstance(lam, (list, tuple, np.ndarray)):
+    if isinstance(lam, (list, tuple)) or (isinstance(lam, np.ndarray) and lam.ndim > 0):
         lams = list(np.asarray(lam).ravel()) if isinstance(lam, np.ndarray) else list(lam)
         if not lams:
             raise ValueError("tikhonov_deblur: lam is an empty sequence; give at least one value")

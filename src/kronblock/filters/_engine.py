@@ -58,6 +58,10 @@ def apply_filters(x: np.ndarray, plans: Sequence[AxisFilter | None], method: str
     is a new C-contiguous array.
     """
     cur = np.ascontiguousarray(x)
+    if method == "auto" and any(p is not None and p.taps > DIRECT_MAX_TAPS for p in plans):
+        # an FFT spreads a NaN or inf over the whole line (and rounds relative to the
+        # largest entry): non-finite data take the direct passes, as scipy.ndimage does
+        method = "auto" if bool(np.isfinite(x).all()) else "direct"
     group: list[tuple[int, AxisFilter]] = []
     for axis, plan in enumerate(plans):
         if plan is None:

@@ -119,8 +119,10 @@ def separable_filter(
     method : {"auto", "direct", "fft"}
         ``"direct"``: scaled shifted slices, fused over the axes in
         cache-sized blocks, on all cores, ``O(L)`` per element and axis;
-        ``"fft"``: one FFT product per axis; ``"auto"``: direct up to
-        :data:`~kronblock.filters._engine.DIRECT_MAX_TAPS` taps.
+        ``"fft"``: one FFT product per axis (it rounds relative to the
+        largest entry of a line and spreads a NaN or inf over it);
+        ``"auto"``: direct up to :data:`~kronblock.filters._engine.DIRECT_MAX_TAPS`
+        taps and for data with NaN or inf, FFT for longer kernels.
 
     Returns
     -------

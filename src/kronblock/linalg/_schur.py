@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -145,12 +146,21 @@ def side_by_side(
     """
     big = min(a.shape[0], b.shape[0]) >= PARALLEL_MIN and threads() >= 2
     controller = _blas_controller() if big else None
-    if controller is None:
+    # The BLAS cap is process-wide state: one caller at a time may set and restore it
+    # (overlapping callers would restore each other's saved values in the wrong order).
+    # A caller that finds it taken runs one after the other, under the current cap.
+    if controller is None or not _CAP_LOCK.acquire(blocking=False):
         return fa(a), fb(b)
-    with controller.limit(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
-        ra = pool.submit(fa, a)
-        rb = pool.submit(fb, b)
-        return ra.result(), rb.result()
+    try:
+        with controller.limit(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
+            ra = pool.submit(fa, a)
+            rb = pool.submit(fb, b)
+            return ra.result(), rb.result()
+    finally:
+        _CAP_LOCK.release()
+
+
+_CAP_LOCK = threading.Lock()
 
 
 def schur_pair(a: np.ndarray, b: np.ndarray) -> Pair:

@@ -224,6 +224,8 @@ def fit_separable(
     where = "fit_separable"
     if isinstance(shape, (int, np.integer)) or len(shape) != 2:
         raise ValueError(f"{where}: shape must be (NX, NY), got {shape!r}")
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"{where}: shape must be two ints (NX, NY), got {shape!r}")
     nx, ny = (int(s) for s in shape)
     if nx < 1 or ny < 1:
         raise ValueError(f"{where}: shape must be positive, got {(nx, ny)}")
@@ -249,11 +251,16 @@ def fit_separable(
         raise TypeError(f"{where}: rank must be an int, got {rank!r}")
     if not 1 <= rank <= min(nx, ny):
         raise ValueError(f"{where}: rank={rank} must be between 1 and min(NX, NY) = {min(nx, ny)}")
+    for name, value in (("ridge", ridge), ("tol", tol)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{where}: {name} must be a real number, got {value!r}")
     if not (ridge >= 0 and math.isfinite(ridge)):
         raise ValueError(f"{where}: ridge must be finite and >= 0, got {ridge}")
     if not (tol >= 0):
         raise ValueError(f"{where}: tol must be >= 0, got {tol}")
-    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
+    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)):
+        raise TypeError(f"{where}: maxiter must be a positive int, got {maxiter!r}")
+    if maxiter < 1:
         raise ValueError(f"{where}: maxiter must be a positive int, got {maxiter!r}")
 
     r = int(rank)
