@@ -328,3 +328,19 @@ def test_blas_cap_restored_after_concurrent_calls() -> None:
     for (a, b, c), x in zip(problems, xs):
         _close(a @ x + x @ b, c)
     assert [i["num_threads"] for i in threadpoolctl.threadpool_info()] == before
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_hermitian_path_in_two_threads(complex_: bool) -> None:
+    """Orders ≥ PARALLEL_MIN: eigendecompositions and GEMM halves in the capped pool."""
+    rng = np.random.default_rng(9)
+    m, n = _schur.PARALLEL_MIN + 1, _schur.PARALLEL_MIN + 8  # odd m: unequal halves
+    a, b = _hermitian(rng, m), _hermitian(rng, n)
+    c = rng.normal(size=(m, n))
+    if complex_:
+        g = rng.normal(size=(m, m)) + 1j * rng.normal(size=(m, m))
+        a = a + (g + g.conj().T) / (4 * np.sqrt(m))
+        c = c + 1j * rng.normal(size=(m, n))
+    x = kb.solve_sylvester(a, b, c)
+    _close(x, sla.solve_sylvester(a, b, c))
+    _close(kb.solve_sylvester(a, b, c, method="schur"), x)

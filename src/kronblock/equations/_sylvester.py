@@ -28,7 +28,7 @@ import numpy as np
 
 from .._array_api import Array, from_numpy, namespace_of, to_numpy
 from .._errors import LinAlgError
-from ..linalg._schur import eigh_pair, schur, schur_pair
+from ..linalg._schur import capped_pool, eigh, schur, schur_pair
 from ..linalg._sylvester import triangular_sylvester
 from ..operators._dense_rules import is_hermitian
 
@@ -182,11 +182,29 @@ def _h(a: np.ndarray) -> np.ndarray:
 
 
 def _sylvester_eigh(a: np.ndarray, b: np.ndarray, c: np.ndarray, where: str) -> np.ndarray:
-    (lam, q), (mu, p) = eigh_pair(a, b)
-    check_separated(where, lam, mu, _scale(a, b))
-    f = _h(q) @ c @ p  # Qᴴ C P
-    f /= lam[:, None] + mu[None, :]
-    return q @ f @ _h(p)
+    """``X = Q [(Qᴴ C P) / (λᵢ + μⱼ)] Pᴴ``; in two capped threads when large (halves of rows)."""
+    m = a.shape[0]
+    with capped_pool(min(m, b.shape[0])) as pool:
+        if pool is None:
+            (lam, q), (mu, p) = eigh(a), eigh(b)
+        else:
+            ea, eb = pool.submit(eigh, a), pool.submit(eigh, b)
+            (lam, q), (mu, p) = ea.result(), eb.result()
+        check_separated(where, lam, mu, _scale(a, b))
+
+        def rows(sl: slice) -> np.ndarray:  # rows sl of F = Qᴴ C P, divided
+            f = _h(q[:, sl]) @ c @ p
+            f /= lam[sl, None] + mu[None, :]
+            return f
+
+        halves = (slice(0, m // 2), slice(m // 2, m))
+        if pool is None:
+            f = rows(slice(0, m))
+            return q @ f @ _h(p)
+        f = np.concatenate([t.result() for t in [pool.submit(rows, h) for h in halves]])
+        ph = _h(p)
+        parts = [pool.submit(lambda h: q[h] @ f @ ph, h) for h in halves]  # rows of Q F Pᴴ
+        return np.concatenate([t.result() for t in parts])
 
 
 def _sylvester_schur(a: np.ndarray, b: np.ndarray, c: np.ndarray, where: str) -> np.ndarray:

@@ -19,10 +19,11 @@ oversubscribe the cores (1.7 s instead of 0.6 s, measured).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -32,7 +33,7 @@ import scipy.linalg as sla
 from .._errors import LinAlgError
 from ..operators._columns import threads
 
-__all__ = ["PARALLEL_MIN", "eigh_pair", "schur", "schur_pair", "side_by_side"]
+__all__ = ["PARALLEL_MIN", "capped_pool", "eigh", "schur", "schur_pair", "side_by_side"]
 
 PARALLEL_MIN = 192
 """Two Schur forms run side by side when the smaller matrix has at least this order."""
@@ -134,30 +135,45 @@ def schur(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 Pair = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
+@contextlib.contextmanager
+def capped_pool(order: int) -> Iterator[ThreadPoolExecutor | None]:
+    """Two worker threads with BLAS capped at one thread, or ``None`` (then work in line).
+
+    A pool when ``order`` is at least :data:`PARALLEL_MIN`, there are two
+    cores, threadpoolctl is installed and no other caller holds the cap.  Work
+    done in the pool (LAPACK through NumPy or ctypes, ``numpy.matmul``) runs
+    two tasks at a time with the GIL released, and OpenBLAS's own worker
+    threads stay idle, so they do not spin against the two tasks.
+    """
+    controller = _blas_controller() if order >= PARALLEL_MIN and threads() >= 2 else None
+    # The BLAS cap is process-wide state: one caller at a time may set and restore it
+    # (overlapping callers would restore each other's saved values in the wrong order).
+    # A caller that finds it taken works in line, under the current setting.
+    if controller is None or not _CAP_LOCK.acquire(blocking=False):
+        yield None
+        return
+    try:
+        with controller.limit(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
+            yield pool
+    finally:
+        _CAP_LOCK.release()
+
+
 def side_by_side(
     fa: Callable[[np.ndarray], Any], a: np.ndarray, fb: Callable[[np.ndarray], Any], b: np.ndarray
 ) -> tuple[Any, Any]:
     """``(fa(a), fb(b))``, in two threads with BLAS on one thread each when both are large.
 
     For host LAPACK work that releases the GIL and scales poorly over BLAS
-    threads (Schur forms, Hermitian eigendecompositions).  Side by side when
-    both orders are at least :data:`PARALLEL_MIN`, there are two cores and
-    threadpoolctl is installed; otherwise one after the other.
+    threads (Schur forms, Hermitian eigendecompositions); see
+    :func:`capped_pool` for when it runs side by side.
     """
-    big = min(a.shape[0], b.shape[0]) >= PARALLEL_MIN and threads() >= 2
-    controller = _blas_controller() if big else None
-    # The BLAS cap is process-wide state: one caller at a time may set and restore it
-    # (overlapping callers would restore each other's saved values in the wrong order).
-    # A caller that finds it taken runs one after the other, under the current cap.
-    if controller is None or not _CAP_LOCK.acquire(blocking=False):
-        return fa(a), fb(b)
-    try:
-        with controller.limit(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
-            ra = pool.submit(fa, a)
-            rb = pool.submit(fb, b)
-            return ra.result(), rb.result()
-    finally:
-        _CAP_LOCK.release()
+    with capped_pool(min(a.shape[0], b.shape[0])) as pool:
+        if pool is None:
+            return fa(a), fb(b)
+        ra = pool.submit(fa, a)
+        rb = pool.submit(fb, b)
+        return ra.result(), rb.result()
 
 
 _CAP_LOCK = threading.Lock()
@@ -170,11 +186,7 @@ def schur_pair(a: np.ndarray, b: np.ndarray) -> Pair:
     return side_by_side(schur, a, schur, b)
 
 
-def _eigh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    w, v = np.linalg.eigh(a)  # NumPy's LAPACK calls release the GIL
+def eigh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.linalg.eigh`` (its LAPACK call releases the GIL, so it runs in a pool)."""
+    w, v = np.linalg.eigh(a)
     return w, v
-
-
-def eigh_pair(a: np.ndarray, b: np.ndarray) -> Pair:
-    """``numpy.linalg.eigh`` of Hermitian ``a`` and ``b``, side by side when both are large."""
-    return side_by_side(_eigh, a, _eigh, b)
