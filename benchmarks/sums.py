@@ -687,9 +687,10 @@ def _general_note(rows: list[Row]) -> str | None:
     if not pieces:
         return None
     return (
-        "Non-normal factors (kronblock: real Schur forms + dtrsyl for two real factors, as "
-        "SciPy's solve_sylvester; complex Schur forms and a block back-substitution down to "
-        "trsyl for three): " + "; ".join(pieces) + "."
+        "Non-normal factors (kronblock: real Schur forms side by side + the recursive blocked "
+        "triangular solver for two real factors, SciPy's solve_sylvester: the same Schur "
+        "forms one after the other + dtrsyl; complex Schur forms and a block "
+        "back-substitution down to the 2-factor solver for three): " + "; ".join(pieces) + "."
     )
 
 

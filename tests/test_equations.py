@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 import kronblock as kb
 from conftest import to_numpy
 from kronblock.equations._generalized import generalized_triangular
-from kronblock.equations._sylvester import quasi_triangular_eigvals
 from kronblock.linalg import _schur
-from kronblock.linalg._sylvester import triangular_sylvester
+from kronblock.linalg._sylvester import quasi_triangular_eigvals, triangular_sylvester
 
 # orders that exercise the recursion (LEAF = 64) and its splits next to 2×2 blocks
 ORDERS = st.sampled_from([0, 1, 2, 3, 7, 30, 65, 97, 130])

@@ -29,7 +29,7 @@ import numpy as np
 from .._array_api import Array, from_numpy, namespace_of, to_numpy
 from .._errors import LinAlgError
 from ..linalg._schur import capped_pool, eigh, schur, schur_pair
-from ..linalg._sylvester import triangular_sylvester
+from ..linalg._sylvester import quasi_triangular_eigvals, triangular_sylvester
 from ..operators._dense_rules import is_hermitian
 
 __all__ = [
@@ -97,31 +97,6 @@ def batched(
 
 
 # ---- eigenvalues from Schur factors and the singularity test ----------------------------
-def quasi_triangular_eigvals(t: np.ndarray) -> np.ndarray:
-    """Eigenvalues of an upper (quasi-)triangular ``T`` from its diagonal and 2×2 blocks: ``O(n)``.
-
-    Examples
-    --------
-    >>> import numpy as np, scipy.linalg as sla
-    >>> a = np.random.default_rng(1).normal(size=(6, 6))
-    >>> t = sla.schur(a)[0]
-    >>> bool(np.allclose(np.sort_complex(quasi_triangular_eigvals(t)),
-    ...                  np.sort_complex(np.linalg.eigvals(a))))
-    True
-    """
-    w = np.diagonal(t).astype(np.result_type(t.dtype, np.complex64))
-    if t.dtype.kind == "c" or t.shape[0] < 2:
-        return w
-    sub = np.nonzero(np.diagonal(t, -1))[0]  # a 2×2 block on rows k, k+1
-    a, d = t[sub, sub], t[sub + 1, sub + 1]
-    bc = t[sub, sub + 1] * t[sub + 1, sub]
-    half = (a - d) / 2
-    root = np.sqrt(half.astype(w.dtype) ** 2 + bc)
-    w[sub] = (a + d) / 2 + root
-    w[sub + 1] = (a + d) / 2 - root
-    return w
-
-
 def fmt_number(z: Any) -> str:
     """``2`` for a real value, ``1+2j`` for a complex one (6 significant digits)."""
     z = complex(z)

@@ -40,6 +40,7 @@ __all__ = [
     "LEAF",
     "RealSylvester",
     "kronsum_triangular_solve",
+    "quasi_triangular_eigvals",
     "solve_sylvester_kernel",
     "triangular_sylvester",
     "trsyl",
@@ -224,9 +225,9 @@ def kronsum_triangular_solve(
         for j in range(k):
             cj = c[:, j].reshape(n1, rest)
             if adjoint:  # (T₁+s)ᴴ Y + Y conj(T₂) = C
-                yj = trsyl(a, t2.conj(), cj, trana="C", tranb="N", where="solve")
+                yj = triangular_sylvester(a, t2.conj(), cj, "C", "N", "solve")
             else:  # (T₁+s) Y + Y T₂ᵀ = C, and Y T₂ᵀ = Y (conj T₂)ᴴ
-                yj = trsyl(a, t2.conj(), cj, trana="N", tranb="C", where="solve")
+                yj = triangular_sylvester(a, t2.conj(), cj, "N", "C", "solve")
             out[:, j] = yj.reshape(-1)
         return out
     c3 = c.reshape(n1, rest, k)
@@ -241,27 +242,54 @@ def kronsum_triangular_solve(
     return y.reshape(c.shape)
 
 
+def quasi_triangular_eigvals(t: np.ndarray) -> np.ndarray:
+    """Eigenvalues of an upper (quasi-)triangular ``T`` from its diagonal and 2×2 blocks: ``O(n)``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.linalg as sla
+    >>> a = np.random.default_rng(1).normal(size=(6, 6))
+    >>> t = sla.schur(a)[0]
+    >>> bool(np.allclose(np.sort_complex(quasi_triangular_eigvals(t)),
+    ...                  np.sort_complex(np.linalg.eigvals(a))))
+    True
+    """
+    w = np.diagonal(t).astype(np.result_type(t.dtype, np.complex64))
+    if t.dtype.kind == "c" or t.shape[0] < 2:
+        return w
+    sub = np.nonzero(np.diagonal(t, -1))[0]  # a 2×2 block on rows k, k+1
+    a, d = t[sub, sub], t[sub + 1, sub + 1]
+    bc = t[sub, sub + 1] * t[sub + 1, sub]
+    half = (a - d) / 2
+    root = np.sqrt(half.astype(w.dtype) ** 2 + bc)
+    w[sub] = (a + d) / 2 + root
+    w[sub + 1] = (a + d) / 2 - root
+    return w
+
+
 class RealSylvester:
     """``A X + X Bᵀ = C`` (or ``Aᵀ X + X B = C``), real ``A``, ``B``, many ``C``: real Schur once.
 
     ``A = U T Uᵀ``, ``B = V S Vᵀ`` (real quasi-triangular ``T``, ``S``; LAPACK
-    ``gees`` through SciPy), then per right-hand side ``T Y + Y Sᵀ = Uᵀ C V``
-    by :func:`triangular_sylvester` and ``X = U Y Vᵀ``: real arithmetic throughout, the Schur
-    forms computed once for every right-hand side.  This is
+    ``gees`` through SciPy, the two side by side, :mod:`kronblock.linalg._schur`),
+    then per right-hand side ``T Y + Y Sᵀ = Uᵀ C V`` by :func:`triangular_sylvester`
+    and ``X = U Y Vᵀ``: real arithmetic throughout, the Schur forms computed once
+    for every right-hand side.  This is
     ``kronsum(A, B)``'s solve for two real non-normal factors (row-major vec).
     """
 
     def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
-        self.t, self.u = sla.schur(a, output="real", check_finite=False)
-        self.s, self.v = sla.schur(b, output="real", check_finite=False)
+        from ._schur import schur_pair
+
+        dtype = np.result_type(a, b, np.float32)  # real data: real Schur forms
+        (self.t, self.u), (self.s, self.v) = schur_pair(
+            np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
+        )  # side by side on two cores when large
         self.m, self.n = a.shape[0], b.shape[0]
 
     def eigenvalues(self) -> tuple[np.ndarray, np.ndarray]:
         """The eigenvalues of ``A`` and ``B`` from their quasi-triangular Schur factors."""
-        return (
-            sla.eigvals(self.t, check_finite=False),
-            sla.eigvals(self.s, check_finite=False),
-        )
+        return quasi_triangular_eigvals(self.t), quasi_triangular_eigvals(self.s)  # O(m + n)
 
     def solve(self, c: np.ndarray, transposed: bool = False, where: str = "solve") -> np.ndarray:
         """``c``: ``(m·n, k)`` right-hand sides in row-major vec; the solutions, same shape.
