@@ -235,3 +235,37 @@ def test_errors(kwargs: dict[str, Any], err: type[Exception], match: str) -> Non
     m = np.ones((6, 6))
     with pytest.raises(err, match=match):
         nearest_kronecker(m, **kwargs)
+
+
+@given(grid=shapes, sb=shapes, seed=st.integers(0, 2**31 - 1), zero=st.booleans(), data=st.data())
+def test_block_operators_are_read_block_by_block(
+    grid: Shape, sb: Shape, seed: int, zero: bool, data: Any
+) -> None:
+    """A grid of m₁ × n₁ dense m₂ × n₂ blocks: R's rows are the blocks (no densification)."""
+    rng = np.random.default_rng(seed)
+    (m1, n1), (m2, n2) = grid, sb
+    rows = [[rng.normal(size=(m2, n2)) for _ in range(n1)] for _ in range(m1)]
+    entries: list[list[Any]] = [list(r) for r in rows]
+    if zero and m1 * n1 > 1:
+        entries[0][0] = None  # a zero block
+        rows[0][0] = np.zeros((m2, n2))
+    op = kb.block(entries, row_sizes=[m2] * m1, col_sizes=[n2] * n1)
+    dense = np.block(rows)
+    rank = data.draw(st.integers(1, min(m1 * n1, m2 * n2)), label="rank")
+    fast = nearest_kronecker(op, grid, sb, rank=rank)  # no DensificationWarning (an error here)
+    assert fast.error == pytest.approx(tail(dense, grid, sb, rank), abs=1e-9)
+    assert fast.error == pytest.approx(np.linalg.norm(dense - reconstruct(fast)), abs=1e-9)
+    diag = [rng.normal(size=(m2, n2)) for _ in range(m1)]
+    bd = kb.block_diag(*diag)
+    approx = nearest_kronecker(bd, (m1, m1), sb, rank=min(rank, m1))
+    assert approx.method == "factored"
+    reference = np.asarray(bd.to_dense())
+    assert approx.error == pytest.approx(tail(reference, (m1, m1), sb, approx.rank), abs=1e-9)
+    np.testing.assert_allclose(reconstruct(approx), approx.operator.to_dense(), atol=1e-12)
+
+
+def test_misaligned_blocks_fall_back_with_a_warning() -> None:
+    op = kb.block([[np.eye(2), np.ones((2, 3))], [np.ones((1, 2)), np.eye(1, 3)]])  # 3 × 5
+    with pytest.warns(kb.DensificationWarning, match=r"no factored rearrangement for Block"):
+        approx = nearest_kronecker(op, (3, 5), (1, 1))
+    assert approx.error == pytest.approx(0.0, abs=1e-12)

@@ -28,7 +28,11 @@ this module; the structures' own files are not touched): when ``M`` is a sum of
 - ``Identity`` with a square split: ``I = I ⊗ I``, ``k = 1``; ``Diagonal`` with
   a square split: ``diag(d) = Σ_i e_i e_iᵀ ⊗ diag(D[i, :])`` for
   ``D = d.reshape(m₁, m₂)``, ``k = m₁``;
-- ``Dense`` (and arrays): ``R`` itself, by a reshape and a transpose.
+- ``Dense`` (and arrays): ``R`` itself, by a reshape and a transpose;
+- ``Block`` of an ``m₁ × n₁`` grid of dense ``m₂ × n₂`` blocks (``None`` for
+  zero blocks): the rows of ``R`` are the blocks, read where they are;
+  ``BlockDiagonal`` of ``m₁`` dense ``m₂ × n₂`` blocks: ``R`` factored with
+  ``k = m₁`` (the diagonal block positions and the blocks).
 
 Anything else is formed densely (``to_dense``, within its memory budget) with
 a :class:`~kronblock.DensificationWarning`.
@@ -40,7 +44,7 @@ import functools
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any, final
+from typing import Any, cast, final
 
 import numpy as np
 
@@ -55,6 +59,8 @@ from .._array_api import (
 from .._errors import DensificationWarning, format_bytes
 from .._operator import AbstractLinearOperator, Scaled, Sum, _itemsize
 from ..linalg._validate import as_operator
+from ..operators._block import Block
+from ..operators._block_diagonal import BlockDiagonal
 from ..operators._dense import Dense, Diagonal, Identity
 from ..operators._kronecker import Kronecker, kron
 from ..operators._kronecker_sum import KroneckerSum
@@ -196,6 +202,47 @@ def _rearrange_kronecker_sum(op: KroneckerSum, split: Split) -> _Rearranged:
     if any(p is None for p in pairs):
         return _densified(op, split)
     return _columns(op.xp, [p for p in pairs if p is not None])
+
+
+def _block_vec(op: AbstractLinearOperator, b: AbstractLinearOperator | None, size: int) -> Array:
+    """``vec`` of a dense block of ``op`` (zeros for ``None``), in ``op``'s dtype."""
+    xp = op.xp
+    if b is None:
+        return xp.zeros((size,), dtype=op.dtype, device=op.device)
+    return xp.astype(xp.reshape(cast(Dense, b).array, (-1,)), op.dtype)
+
+
+def _dense_blocks(blocks: list[AbstractLinearOperator | None], shape: tuple[int, int]) -> bool:
+    return all(b is None or (isinstance(b, Dense) and b.shape == shape) for b in blocks)
+
+
+@_rearrange.register
+def _rearrange_block(op: Block, split: Split) -> _Rearranged:
+    # A grid of m₁ × n₁ blocks, each m₂ × n₂: row (i, j) of R is vec(block_ij), so R is the
+    # blocks themselves, read where they are (never M as a whole)
+    (m1, n1), (m2, n2) = split
+    flat = [b for row in op.blocks for b in row]
+    aligned = op.row_sizes == (m2,) * m1 and op.col_sizes == (n2,) * n1
+    if not aligned or not _dense_blocks(flat, (m2, n2)):
+        return _densified(op, split)
+    xp = op.xp
+    return _Rearranged(dense=xp.stack([_block_vec(op, b, m2 * n2) for b in flat]))
+
+
+@_rearrange.register
+def _rearrange_block_diagonal(op: BlockDiagonal, split: Split) -> _Rearranged:
+    # m₁ dense m₂ × n₂ blocks on the diagonal: R = Σᵢ e_(i,i) vec(Bᵢ)ᵀ, factored with
+    # U = the selection of rows (i, i) (m₁n₁ × m₁) and V = [vec Bᵢ] (m₂n₂ × m₁)
+    (m1, n1), (m2, n2) = split
+    blocks = list(op.blocks)
+    if not (m1 == n1 == len(blocks)) or not _dense_blocks(blocks, (m2, n2)):  # type: ignore[arg-type]
+        return _densified(op, split)
+    xp = op.xp
+    v = xp.stack([_block_vec(op, b, m2 * n2) for b in blocks], axis=1)
+    sel = np.zeros((m1 * n1, m1))
+    sel[np.arange(m1) * (n1 + 1), np.arange(m1)] = 1.0  # row (i, i) = i·n₁ + i
+    u = xp.asarray(sel, dtype=op.dtype, device=device_of(v))
+    return _Rearranged(u=u, v=v)
 
 
 def _square_split(split: Split) -> bool:
