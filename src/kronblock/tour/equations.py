@@ -267,7 +267,7 @@ def _save_png(check: Checker, image: np.ndarray, filtered: dict[str, np.ndarray]
     fig.tight_layout()
     path = output_dir() / "separable_filters.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     check.that("the three filtered images saved as a PNG", path.stat().st_size > 0, str(path))
 
