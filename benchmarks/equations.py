@@ -7,7 +7,7 @@ float64, every result checked:
   ``scipy.linalg.solve_sylvester``; checked by ``‖AX + XB − C‖/‖C‖``;
 - ``sylvester_sym_1000``: the same with symmetric ``A``, ``B`` (kronblock's
   ``"auto"`` takes the eigenbasis path; SciPy has no such path);
-- ``filter_L``: a 4000×4000 image filtered by an L-tap kernel along both axes
+- ``filter_3``: a 4000×4000 image filtered by a 3-tap kernel along both axes
   (``mode="reflect"``): ``kronblock.filters.separable_filter`` against
   ``scipy.ndimage.convolve1d`` along axis 0 then axis 1; checked against the
   SciPy result.
@@ -42,7 +42,9 @@ SYMMETRIC_ORDER = 1000
 """The symmetric case is timed at the target's order only (SciPy takes 2 s there)."""
 SYLVESTER_TOL = 1e-8
 FILTER_SIDE = 4000
-FILTER_TAPS = (3, 31)
+FILTER_TAPS = (3,)
+"""The seeds' 3-tap kernels (longer kernels take the FFT path: 31 taps measured 0.29× SciPy's
+time in the 06:06 run, left out to keep a full run under 5 minutes)."""
 FILTER_TOL = 1e-12
 TARGETS = {"sylvester_1000": 2.5, "sylvester_sym_1000": 10.0}
 """The issue's targets: kronblock at least this many times faster than SciPy."""
