@@ -31,6 +31,11 @@ Status = Literal["ok", "wrong", "skip", "error", "missing"]
 WARMUP_CALLS = 12
 WARMUP_S = 1.0
 
+PAIRED_WARMUP_MAX_S = 0.25
+"""Calls faster than this get their own warm-up right before each timed call (waking
+BLAS/OpenMP threads costs up to a few milliseconds); slower ones do not, since a few
+milliseconds are under 2 % of them (this halves the time spent on the slowest peers)."""
+
 
 class Skip(Exception):
     """A library cannot run a case; the message is the short reason for the cell."""
@@ -125,9 +130,10 @@ def measure(
 
     Every timed call is checked after its clock has stopped.  The check takes
     long enough for a library's BLAS/OpenMP threads to fall asleep (waking them
-    costs up to a few milliseconds on a small VM), so each timed call is
-    preceded by an untimed warm-up call of its own: the timed call always finds
-    its threads awake, as in a loop of back-to-back calls.
+    costs up to a few milliseconds on a small VM), so each timed call faster
+    than :data:`PAIRED_WARMUP_MAX_S` is preceded by an untimed warm-up call of
+    its own: the timed call always finds its threads awake, as in a loop of
+    back-to-back calls.
 
     Parameters
     ----------
@@ -172,7 +178,8 @@ def measure(
     gc.disable()
     try:
         for _ in range(reps):
-            call()  # the second warm-up, right before the timed call
+            if first_s < PAIRED_WARMUP_MAX_S:
+                call()  # the second warm-up, right before the timed call
             start = time.perf_counter()
             out = call()
             times.append(time.perf_counter() - start)
