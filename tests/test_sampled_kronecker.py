@@ -198,3 +198,22 @@ def test_inputs_are_not_mutated_and_indices_are_copied() -> None:
 def test_errors(factors: Any, rows: Any, err: type[Exception], match: str) -> None:
     with pytest.raises(err, match=match):
         sampled_kron(factors, rows)
+
+
+def test_identity_designs_take_the_right_hand_sides_library(xp: Any) -> None:
+    """Untyped identities adopt b's library and dtype in solve and lstsq (torch, float32)."""
+    rows_x, rows_y = np.array([0, 1, 2, 2]), np.array([1, 0, 1, 1])
+    y = np.array([1.0, 2.0, 3.0, 5.0])
+    for dtype in ("float64", "float32"):
+        yb = xp.asarray(y, dtype=getattr(xp, dtype))
+        design = kb.sampled_kron(
+            [kb.identity(3), kb.identity(2)], [xp.asarray(rows_x), xp.asarray(rows_y)]
+        )
+        x, _, rank, _ = kb.lstsq(design, yb)
+        assert x.dtype == yb.dtype and rank == 3
+        dense = np.zeros((4, 6))
+        dense[np.arange(4), rows_x * 2 + rows_y] = 1.0
+        np.testing.assert_allclose(to_numpy(x), np.linalg.lstsq(dense, y, rcond=None)[0], 1e-6)
+        z = kb.solve(kb.identity(4), yb)
+        assert z.dtype == yb.dtype
+        np.testing.assert_allclose(to_numpy(z), y)

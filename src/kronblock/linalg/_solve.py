@@ -9,7 +9,7 @@ from .._errors import LinAlgError
 from .._operator import AbstractLinearOperator, Product, astype
 from ._dispatch import densify, generic, public
 from ._factorization import Factorization
-from ._validate import as_operator, float_dtype, prepare_rhs, require_square
+from ._validate import adopt_rhs, as_operator, float_dtype, prepare_rhs, require_square
 
 __all__ = ["cho_factor", "factorize", "inv", "lstsq", "pinv", "solve"]
 
@@ -118,7 +118,7 @@ def solve(a: Any, b: Any, /) -> Array:
     >>> bool(np.allclose(np.kron(A, B) @ x, b))
     True
     """
-    op = as_operator(a, "solve")
+    op = adopt_rhs(as_operator(a, "solve"), b, "solve")
     require_square(op, "solve", "lstsq for a least-squares solution")
     b2, restore, _ = prepare_rhs(op, b, "solve")
     try:
@@ -254,7 +254,7 @@ def lstsq(a: Any, b: Any, /, rcond: float | None = None) -> tuple[Array, Array, 
     >>> bool(np.allclose(x, np.linalg.lstsq(np.kron(A, B), y)[0])), rank
     (True, 2)
     """
-    op = as_operator(a, "lstsq")
+    op = adopt_rhs(as_operator(a, "lstsq"), b, "lstsq")
     b2, restore, _ = prepare_rhs(op, b, "lstsq")
     x2, res, rank, s = _lstsq_rules(op, b2, rcond)
     if b.ndim > 2 and res.shape[0]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._array_api import Array, Namespace, as_float_dtype
+from .._array_api import Array, Namespace, as_float_dtype, device_of, namespace_of
 from .._operator import AbstractLinearOperator, as_columns
 
-__all__ = ["as_operator", "float_dtype", "prepare_rhs", "require_square"]
+__all__ = ["adopt_rhs", "as_operator", "float_dtype", "prepare_rhs", "require_square"]
 
 
 def as_operator(a: Any, where: str) -> AbstractLinearOperator:
@@ -19,6 +19,19 @@ def as_operator(a: Any, where: str) -> AbstractLinearOperator:
         return aslinearoperator(a)
     except TypeError as exc:
         raise TypeError(f"{where}: expected an operator or a 2-D array; {exc}") from exc
+
+
+def adopt_rhs(a: AbstractLinearOperator, b: Any, where: str) -> AbstractLinearOperator:
+    """A neutral operator (untyped identities, or built from them) takes ``b``'s library.
+
+    It adopts ``b``'s namespace, device and floating dtype, as it does in a
+    product, so that ``solve(identity(n), b)`` works for a PyTorch ``b`` and
+    keeps float32.  Other operators, and non-arrays, pass through unchanged.
+    """
+    if not a.is_neutral or getattr(b, "ndim", None) is None:
+        return a
+    xp = namespace_of(b, where=where)
+    return a._adopt(xp, as_float_dtype(xp, b.dtype), device_of(b))
 
 
 def require_square(a: AbstractLinearOperator, where: str, alternative: str = "") -> None:
