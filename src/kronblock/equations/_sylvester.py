@@ -33,7 +33,6 @@ from ..linalg._sylvester import quasi_triangular_eigvals, triangular_sylvester
 from ..operators._dense_rules import is_hermitian
 
 __all__ = [
-    "quasi_triangular_eigvals",
     "solve_continuous_lyapunov",
     "solve_sylvester",
 ]
@@ -110,7 +109,9 @@ def check_separated(
 
     The Kronecker sum ``A ⊗ I + I ⊗ Bᵀ`` has eigenvalues ``λᵢ + μⱼ``; one at or
     below ``10·max(m, n)·eps·scale`` (``scale`` about ``‖A‖ + ‖B‖``) makes the
-    equation singular to working precision.  ``O(mn)``, in row chunks.
+    equation singular to working precision.  ``O((m + n) log n)`` for real
+    spectra (the nearest ``−μⱼ`` to each ``λᵢ`` by sorting), else ``O(mn)`` in
+    row chunks.
     """
     if lam.size == 0 or mu.size == 0:
         return
