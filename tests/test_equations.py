@@ -317,7 +317,8 @@ def test_blas_cap_restored_after_concurrent_calls() -> None:
     """The one-thread BLAS cap of the side-by-side Schur forms is restored, whoever overlaps."""
     from concurrent.futures import ThreadPoolExecutor
 
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import threadpoolctl  # a dependency of kronblock
+
     before = [i["num_threads"] for i in threadpoolctl.threadpool_info()]
     rng = np.random.default_rng(1)
     n = _schur.PARALLEL_MIN

@@ -35,6 +35,7 @@ import scipy.linalg as sla
 from scipy.linalg import lapack
 
 from .._errors import LinAlgError
+from ._schur import schur_pair
 
 __all__ = [
     "LEAF",
@@ -279,8 +280,6 @@ class RealSylvester:
     """
 
     def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
-        from ._schur import schur_pair
-
         dtype = np.result_type(a, b, np.float32)  # real data: real Schur forms
         (self.t, self.u), (self.s, self.v) = schur_pair(
             np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)

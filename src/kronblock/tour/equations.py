@@ -35,6 +35,7 @@ from kronblock.filters import (
 )
 
 from ._check import Checker
+from .kronecker import SEED_FILTERS, conv_matrix_1d
 
 __all__ = ["DESCRIPTION", "run"]
 
@@ -152,25 +153,6 @@ def _sylvester(check: Checker, rng: np.random.Generator) -> None:
 
 
 # ---- 2. separable filters ------------------------------------------------------------------------
-SEED_FILTERS = {
-    "smooth": np.array([0.25, 0.5, 0.25]),
-    "edge": np.array([-1.0, 0.0, 1.0]),
-    "sharpen": np.array([-1.0, 5.0, -1.0]),
-}
-
-
-def _conv_matrix_1d(h: np.ndarray, n: int) -> np.ndarray:
-    """The seeds' ``conv_matrix_1d``: ``C[i, i + k − len(h)//2] = h[k]`` inside the bounds."""
-    c = np.zeros((n, n))
-    pad = len(h) // 2
-    for i in range(n):
-        for ki, hv in enumerate(h):
-            j = i + ki - pad
-            if 0 <= j < n:
-                c[i, j] = hv
-    return c
-
-
 def _filters(check: Checker, rng: np.random.Generator) -> None:
     import scipy.ndimage as ndi
 
@@ -179,7 +161,7 @@ def _filters(check: Checker, rng: np.random.Generator) -> None:
     image = rng.normal(0, 1, (n_img, n_img))
     filtered = {}
     for name, h in SEED_FILTERS.items():
-        seed_way = (np.kron(_conv_matrix_1d(h, n_img), _conv_matrix_1d(h, n_img))
+        seed_way = (np.kron(conv_matrix_1d(h, n_img), conv_matrix_1d(h, n_img))
                     @ image.flatten()).reshape(n_img, n_img)  # fmt: skip
         # the seeds' matrix is a correlation with zero padding (correlate=True, constant)
         op = filter_operator(image.shape, [h, h], mode="constant", correlate=True)

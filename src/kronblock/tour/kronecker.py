@@ -31,7 +31,7 @@ import kronblock as kb
 
 from ._check import Checker
 
-__all__ = ["DESCRIPTION", "run"]
+__all__ = ["DESCRIPTION", "SEED_FILTERS", "conv_matrix_1d", "run"]
 
 DESCRIPTION = "the Kronecker product: seed examples, identities, a 10⁶ × 10⁶ solve"
 
@@ -157,12 +157,7 @@ def _seed_examples(check: Checker) -> None:
     check.say("The separable 2-D filter: (H ⊗ H) image.ravel() = (H image Hᵀ).ravel().")
     n_img = 25
     image = rng.normal(size=(n_img, n_img))
-    filters = {
-        "smooth": np.array([0.25, 0.5, 0.25]),
-        "edge": np.array([-1.0, 0.0, 1.0]),
-        "sharpen": np.array([-1.0, 5.0, -1.0]),
-    }
-    for kind, h in filters.items():
+    for kind, h in SEED_FILTERS.items():
         hm = conv_matrix_1d(h, n_img)
         h2 = kb.kron(hm, hm)
         got = h2 @ image.ravel()
@@ -181,6 +176,14 @@ def _seed_examples(check: Checker) -> None:
         f"  kb.kron(H, H) stores 2·{n_img}² = {2 * n_img**2} numbers; np.kron(H, H) is "
         f"{n_img**2}×{n_img**2} = {n_img**4} numbers."
     )
+
+
+#: The seeds' three 1-D filters ("smooth", "edge", "sharpen"), shared with the equations chapter.
+SEED_FILTERS = {
+    "smooth": np.array([0.25, 0.5, 0.25]),
+    "edge": np.array([-1.0, 0.0, 1.0]),
+    "sharpen": np.array([-1.0, 5.0, -1.0]),
+}
 
 
 def conv_matrix_1d(h: np.ndarray, n: int) -> np.ndarray:
