@@ -25,12 +25,16 @@ from timing import Skip
 
 __all__ = [
     "ALL_ADAPTERS",
+    "OPENBLAS",
     "Adapter",
     "Prepared",
     "configure_torch",
     "numpy_vec_trick",
     "version_of",
 ]
+
+OPENBLAS = "openblas"
+""":attr:`Adapter.threads` of the libraries whose calls run on NumPy's OpenBLAS."""
 
 DENSE_LIMIT_BYTES = 2**30
 """The NumPy reference multiplies by ``np.kron(...)`` when the dense matrix fits in this."""
@@ -115,6 +119,8 @@ class Adapter:
     name: str = ""
     module: str = ""
     distribution: str = ""
+    threads: str = OPENBLAS
+    """The thread pool the library's calls run on: NumPy's OpenBLAS unless it brings its own."""
 
     def __init__(self) -> None:
         self._missing: str | None = None
@@ -311,6 +317,7 @@ class LinearOperatorAdapter(Adapter):
     """linear_operator: ``KroneckerProductLinearOperator`` of ``DenseLinearOperator``."""
 
     name, module, distribution = "linear_operator", "linear_operator", "linear_operator"
+    threads = "torch"
 
     @staticmethod
     def _operator(factors: list[np.ndarray]) -> Any:
@@ -364,6 +371,7 @@ class PyfastkronAdapter(Adapter):
     """
 
     name, module, distribution = "pyfastkron", "pyfastkron.fastkronnumpy", "pyfastkron"
+    threads = "fastkron"  # its own libgomp
 
     def _check_runtime(self) -> str | None:
         from pyfastkron import fastkronbase

@@ -7,8 +7,10 @@ its BLAS settings when it is first imported).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import math
+import statistics
 import sys
 import time
 import traceback
@@ -29,11 +31,29 @@ from machine import (
     measure_machine,
     others_cpu,
 )
-from peers import ALL_ADAPTERS, Adapter, Prepared, configure_torch, version_of
+from peers import ALL_ADAPTERS, OPENBLAS, Adapter, Prepared, configure_torch, version_of
 from report import CONTENTION_FLAG, Row, header, table, write_json, write_plot
-from timing import Outcome, Skip, format_seconds, measure, relative_error, tolerance
+from timing import (
+    Outcome,
+    Skip,
+    format_seconds,
+    measure,
+    relative_error,
+    timed_call,
+    tolerance,
+    warm_up,
+)
 
-__all__ = ["PAUSE_S", "SOLVE_CASE", "SUMS_CASE", "run_one", "run_suite"]
+__all__ = [
+    "PAUSE_S",
+    "SOLVE_CASE",
+    "SUMS_CASE",
+    "Trial",
+    "pause_between",
+    "run_one",
+    "run_rounds",
+    "run_suite",
+]
 
 SOLVE_CASE = "solve"
 """``--cases`` name of the solve and slogdet rows (issue 4, item 3)."""
@@ -42,6 +62,10 @@ PAUSE_S = 0.15
 """Sleep between two libraries, so that one library's BLAS/OpenMP threads stop
 spinning before the next is timed (NumPy and SciPy each bundle an OpenBLAS; on
 two cores a NumPy GEMM right after a SciPy call can run 4× slower)."""
+
+SHORT_PAUSE_S = 0.01
+"""Sleep after a library on an OpenMP pool before one on another pool (libgomp's
+workers stop spinning within a millisecond)."""
 
 SMOKE_LIBRARIES = ("kronblock", "numpy")
 
@@ -71,15 +95,28 @@ def _short(exc: BaseException, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def run_one(
-    adapter: Adapter,
-    prepare: Callable[[], Prepared],
-    error_of: Callable[[Any], float],
-    tol: float,
-    reps: int,
-    single_s: float | None = None,
-) -> Outcome:
-    """Prepare, check and time one library on one case.
+def pause_between(previous: str | None, following: str) -> float:
+    """Seconds to sleep between a call on thread pool ``previous`` and one on ``following``.
+
+    OpenBLAS's workers keep spinning for about 0.1 s after a call, and on two
+    cores they halve the speed of an OpenMP library timed in that window
+    (measured: pyfastkron's ``K4_n32`` 16 ms right after a kronblock product,
+    3.6 ms after 0.15 s); OpenMP workers (libgomp) go to sleep within a
+    millisecond.  Calls on the same pool need no pause: the paired warm-up
+    right before each timed call wakes its own threads.
+    """
+    if previous is None or previous == following:
+        return 0.0
+    return PAUSE_S if previous == OPENBLAS else SHORT_PAUSE_S
+
+
+class Trial:
+    """One library on one case: prepared, checked and warmed up, then timed call by call.
+
+    :meth:`start` does the untimed part (a setup or first-call failure becomes
+    the outcome at once), :meth:`time_once` one checked timed call, and
+    :meth:`outcome` the cell.  :func:`run_one` runs one trial's calls back to
+    back; :func:`run_rounds` interleaves several trials.
 
     Parameters
     ----------
@@ -90,6 +127,103 @@ def run_one(
         Relative error of a converted result (NaN when not finite).
     tol : float
         Largest error that is still right.
+    """
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        prepare: Callable[[], Prepared],
+        error_of: Callable[[Any], float],
+        tol: float,
+    ) -> None:
+        self.adapter, self.prepare, self.error_of, self.tol = adapter, prepare, error_of, tol
+        self.errors: list[float] = []
+        self.times: list[float] = []
+        self.wanted = 0
+        self.prepared: Prepared | None = None
+        self.failed: Outcome | None = None
+        self.paired = False
+
+    @property
+    def pool(self) -> str:
+        """The thread pool the library's calls run on (see :func:`pause_between`)."""
+        return self.adapter.threads
+
+    @property
+    def pending(self) -> bool:
+        """Whether timed calls are still wanted."""
+        return self.failed is None and len(self.times) < self.wanted
+
+    def _check(self, out: Any) -> None:
+        assert self.prepared is not None
+        try:
+            error = self.error_of(self.prepared.convert(out))
+        except ValueError as exc:  # a result that cannot be compared is wrong too
+            raise Wrong(_short(exc), math.nan) from exc
+        self.errors.append(error)
+        if not error <= self.tol:  # NaN is wrong too
+            reason = "NaN" if math.isnan(error) else f"err {error:.1e}"
+            raise Wrong("wrong sign" if math.isinf(error) else reason, error)
+
+    def _fail(self, exc: BaseException) -> None:
+        name = self.adapter.name
+        if isinstance(exc, Skip):
+            self.failed = Outcome(name, "skip", reason=str(exc))
+        elif isinstance(exc, Wrong):
+            self.failed = Outcome(name, "wrong", error=exc.error, reason=str(exc))
+        elif isinstance(exc, MemoryError):
+            self.failed = Outcome(name, "error", reason="out of memory", detail=repr(exc))
+        else:  # a peer's failure is a cell, not a crash
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            self.failed = Outcome(name, "error", reason=_short(exc), detail=detail)
+
+    def start(self, reps: int, single_s: float | None = None) -> None:
+        """Prepare, run and check the first call, warm up (see :func:`~timing.warm_up`)."""
+        reason = self.adapter.missing()
+        if reason is not None:
+            self.failed = Outcome(self.adapter.name, "missing", reason="missing", detail=reason)
+            return
+        try:
+            self.prepared = self.prepare()
+            warmed = warm_up(self.prepared.call, reps, self._check, single_s=single_s)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        if warmed.reps == 0:  # the first call was the only one
+            self.times.append(warmed.first_s)
+        self.wanted, self.paired = max(warmed.reps, 1), warmed.paired
+
+    def time_once(self) -> None:
+        """One timed call, checked after its clock stopped."""
+        assert self.prepared is not None
+        try:
+            self.times.append(timed_call(self.prepared.call, self._check, self.paired))
+        except Exception as exc:
+            self._fail(exc)
+
+    def outcome(self) -> Outcome:
+        """The median of the timed calls, or why there is none; never a time when wrong."""
+        if self.failed is not None:
+            return self.failed
+        note = self.prepared.note if self.prepared is not None else ""
+        median = statistics.median(self.times)
+        return Outcome(self.adapter.name, "ok", median, self.times, max(self.errors), note=note)
+
+
+def run_one(
+    adapter: Adapter,
+    prepare: Callable[[], Prepared],
+    error_of: Callable[[Any], float],
+    tol: float,
+    reps: int,
+    single_s: float | None = None,
+) -> Outcome:
+    """Prepare, check and time one library on one case, its timed calls back to back.
+
+    Parameters
+    ----------
+    adapter, prepare, error_of, tol
+        As for :class:`Trial`.
     reps : int
     single_s : float, optional
         A first call slower than this is the only timed call (see
@@ -100,37 +234,32 @@ def run_one(
     Outcome
         Never a time for a wrong result.
     """
-    name = adapter.name
-    reason = adapter.missing()
-    if reason is not None:
-        return Outcome(name, "missing", reason="missing", detail=reason)
-    errors: list[float] = []
+    trial = Trial(adapter, prepare, error_of, tol)
+    trial.start(reps, single_s)
+    run_rounds([trial])
+    return trial.outcome()
 
-    def check(out: Any) -> None:
-        try:
-            error = error_of(prepared.convert(out))
-        except ValueError as exc:  # a result that cannot be compared is wrong too
-            raise Wrong(_short(exc), math.nan) from exc
-        errors.append(error)
-        if not error <= tol:  # NaN is wrong too
-            reason = "NaN" if math.isnan(error) else f"err {error:.1e}"
-            raise Wrong("wrong sign" if math.isinf(error) else reason, error)
 
+def run_rounds(trials: list[Trial]) -> None:
+    """Time started trials in rounds: each round one timed call of every trial still pending.
+
+    Interleaving puts every library under the same machine: on a shared VM
+    the speed drifts by up to ~1.5× over minutes, and libraries timed one
+    after the other would each meet a different machine.  Between libraries
+    on different thread pools the round sleeps :func:`pause_between`.
+    """
+    previous: str | None = None
+    gc.collect()
+    gc.disable()
     try:
-        prepared = prepare()
-        timing = measure(prepared.call, reps, check, single_s=single_s)
-    except Skip as exc:
-        return Outcome(name, "skip", reason=str(exc))
-    except Wrong as exc:
-        return Outcome(name, "wrong", error=exc.error, reason=str(exc))
-    except MemoryError as exc:
-        return Outcome(name, "error", reason="out of memory", detail=repr(exc))
-    except Exception as exc:  # a peer's failure is a cell, not a crash
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return Outcome(name, "error", reason=_short(exc), detail=detail)
-    return Outcome(
-        name, "ok", timing.median, timing.times, max(errors), detail="", note=prepared.note
-    )
+        while any(t.pending for t in trials):
+            for trial in trials:
+                if trial.pending:
+                    time.sleep(pause_between(previous, trial.pool))
+                    trial.time_once()
+                    previous = trial.pool
+    finally:
+        gc.enable()
 
 
 def _seed(name: str) -> int:
@@ -155,18 +284,27 @@ def matmul_row(case: Case, dtype: np.dtype, adapters: list[Adapter], reps: int) 
     """
     problem = make_problem(case, dtype, _seed(case.name))
     tol = tolerance(dtype)
-    outcomes = {}
     start = cpu_snapshot()
-    for adapter in adapters:
-        outcomes[adapter.name] = run_one(
+    trials = [
+        Trial(
             adapter,
             lambda adapter=adapter: adapter.matmat(problem.factors, problem.x),
             lambda out: relative_error(out, problem.reference),
             tol,
-            reps,
         )
-        _log(f"  {case.name} {dtype.name} {adapter.name}: {outcomes[adapter.name].cell()}")
-        time.sleep(PAUSE_S)
+        for adapter in adapters
+    ]
+    previous: str | None = None
+    for trial in trials:  # setup, checked first call and warm-up, one library at a time
+        time.sleep(pause_between(previous, trial.pool))
+        trial.start(reps)
+        previous = trial.pool
+    time.sleep(PAUSE_S)
+    run_rounds(trials)
+    outcomes = {}
+    for trial in trials:
+        outcome = outcomes[trial.adapter.name] = trial.outcome()
+        _log(f"  {case.name} {dtype.name} {trial.adapter.name}: {outcome.cell()}")
     row = Row(case.name, case.description, dtype.name, case.size_label, outcomes)
     row.extra["others_cpu"] = others_cpu(start, cpu_snapshot())
     return row

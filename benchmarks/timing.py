@@ -8,6 +8,10 @@ first dozen calls, and other libraries have caches and JITs of their own), then
 call (:func:`time.perf_counter`), whose result is checked after its clock has
 stopped; the median counts.  A library that returns a right answer once and a
 wrong one later is WRONG.
+
+:func:`measure` does all of it for one call; its two stages, :func:`warm_up`
+and :func:`timed_call`, let the suite interleave the timed calls of several
+libraries in rounds (``suite.run_rounds``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,17 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["Outcome", "Skip", "Timing", "measure", "relative_error", "tolerance"]
+__all__ = [
+    "Outcome",
+    "Skip",
+    "Timing",
+    "Warmed",
+    "measure",
+    "relative_error",
+    "timed_call",
+    "tolerance",
+    "warm_up",
+]
 
 Status = Literal["ok", "wrong", "skip", "error", "missing"]
 
@@ -119,6 +133,72 @@ def one_blas_thread() -> Iterator[None]:
         yield
 
 
+@dataclass
+class Warmed:
+    """A call after its checked first run and its untimed warm-up (:func:`warm_up`).
+
+    Attributes
+    ----------
+    first_s : float
+        Seconds of the first (checked) call.
+    reps : int
+        Timed calls still wanted (0 when the first call was the only one).
+    paired : bool
+        Whether each timed call gets its own warm-up call right before it.
+    """
+
+    first_s: float
+    reps: int
+    paired: bool
+
+
+def warm_up(
+    call: Callable[[], Any],
+    reps: int,
+    check: Callable[[Any], None],
+    budget_s: float = 2.0,
+    single_s: float | None = None,
+) -> Warmed:
+    """Run ``call`` once and check it, then warm it up untimed; how many timed calls follow.
+
+    Parameters are those of :func:`measure`.  A wrong first result raises from
+    ``check`` before any further call, so a wrong library costs no timing.
+
+    Returns
+    -------
+    Warmed
+    """
+    start = time.perf_counter()
+    first = call()
+    first_s = time.perf_counter() - start
+    with one_blas_thread():
+        check(first)
+    del first
+    if single_s is not None and first_s > single_s:
+        return Warmed(first_s, 0, False)
+    warm_start, warm_calls = time.perf_counter(), 0
+    while warm_calls < WARMUP_CALLS and time.perf_counter() - warm_start + first_s < WARMUP_S:
+        call()
+        warm_calls += 1
+    if first_s > 10.0:
+        reps = 1
+    elif first_s * reps > budget_s:
+        reps = max(3, min(reps, int(budget_s / max(first_s, 1e-9))))
+    return Warmed(first_s, reps, first_s < PAIRED_WARMUP_MAX_S)
+
+
+def timed_call(call: Callable[[], Any], check: Callable[[Any], None], paired: bool) -> float:
+    """Seconds of one call, after its own untimed warm-up when ``paired``; checked afterwards."""
+    if paired:
+        call()  # the second warm-up, right before the timed call
+    start = time.perf_counter()
+    out = call()
+    seconds = time.perf_counter() - start
+    with one_blas_thread():  # every timed result, outside the timed region
+        check(out)
+    return seconds
+
+
 def measure(
     call: Callable[[], Any],
     reps: int,
@@ -157,35 +237,13 @@ def measure(
     -------
     Timing
     """
-    start = time.perf_counter()
-    first = call()
-    first_s = time.perf_counter() - start
-    with one_blas_thread():
-        check(first)
-    del first
-    if single_s is not None and first_s > single_s:
-        return Timing(first_s, [first_s])
-    warm_start, warm_calls = time.perf_counter(), 0
-    while warm_calls < WARMUP_CALLS and time.perf_counter() - warm_start + first_s < WARMUP_S:
-        call()
-        warm_calls += 1
-    if first_s > 10.0:
-        reps = 1
-    elif first_s * reps > budget_s:
-        reps = max(3, min(reps, int(budget_s / max(first_s, 1e-9))))
-    times = []
+    warmed = warm_up(call, reps, check, budget_s, single_s)
+    if warmed.reps == 0:
+        return Timing(warmed.first_s, [warmed.first_s])
     gc.collect()
     gc.disable()
     try:
-        for _ in range(reps):
-            if first_s < PAIRED_WARMUP_MAX_S:
-                call()  # the second warm-up, right before the timed call
-            start = time.perf_counter()
-            out = call()
-            times.append(time.perf_counter() - start)
-            with one_blas_thread():  # every timed result, outside the timed region
-                check(out)
-            del out
+        times = [timed_call(call, check, warmed.paired) for _ in range(warmed.reps)]
     finally:
         gc.enable()
     return Timing(statistics.median(times), times)

@@ -96,3 +96,69 @@ def test_kronsum_helpers_follow_kronblock_order() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+ROUNDS_CHECK = """
+import math
+import numpy as np
+import suite
+from peers import Adapter, Prepared
+from timing import WARMUP_CALLS
+
+calls = []
+
+
+class Fake(Adapter):
+    # answers 1.0, or 2.0 (wrong) from its wrong_from-th call on; records every call
+    def __init__(self, name, threads, wrong_from=None):
+        super().__init__()
+        self.name, self.threads, self.wrong_from, self.count = name, threads, wrong_from, 0
+
+    def missing(self):
+        return None
+
+    def matmat(self, factors, x):
+        def call():
+            self.count += 1
+            calls.append(self.name)
+            wrong = self.wrong_from is not None and self.count >= self.wrong_from
+            return np.array([2.0 if wrong else 1.0])
+        return Prepared(call)
+
+
+def error_of(out):
+    return abs(float(out[0]) - 1.0)
+
+
+# c goes wrong on its second timed call: 1 checked + WARMUP_CALLS warm-up, then 2 per round
+second_timed = 1 + WARMUP_CALLS + 4
+a, b, c = Fake("a", "openblas"), Fake("b", "openblas"), Fake("c", "omp", second_timed)
+trials = [suite.Trial(f, lambda f=f: f.matmat([], None), error_of, 1e-12) for f in (a, b, c)]
+for t in trials:
+    t.start(reps=3)
+calls.clear()
+suite.run_rounds(trials)
+# rounds: each library's warm-up + timed call, in table order, round after round
+assert calls == ["a", "a", "b", "b", "c", "c"] * 2 + ["a", "a", "b", "b"], calls
+assert [len(t.times) for t in trials] == [3, 3, 1]
+outcomes = [t.outcome() for t in trials]
+assert [o.status for o in outcomes] == ["ok", "ok", "wrong"], outcomes
+assert outcomes[2].seconds is None and outcomes[2].reason == "err 1.0e+00"
+assert suite.pause_between(None, "omp") == 0.0
+assert suite.pause_between("openblas", "openblas") == 0.0
+assert suite.pause_between("openblas", "omp") == suite.PAUSE_S
+assert suite.pause_between("omp", "openblas") == suite.SHORT_PAUSE_S < suite.PAUSE_S
+"""
+
+
+def test_matmul_rows_time_libraries_in_rounds() -> None:
+    """Timed calls interleave across libraries, and a result gone wrong mid-run is WRONG."""
+    result = subprocess.run(
+        [sys.executable, "-c", ROUNDS_CHECK],
+        cwd=ROOT / "benchmarks",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
