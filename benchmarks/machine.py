@@ -29,10 +29,12 @@ __all__ = [
     "bounds",
     "cpu_model",
     "cpu_snapshot",
+    "gemm_probe",
     "measure_bandwidth",
     "measure_gemm",
     "measure_machine",
     "others_cpu",
+    "probe_rate_at_start",
 ]
 
 
@@ -253,6 +255,27 @@ def _gemm_caller(library: str, dtype: np.dtype, size: int) -> Callable[[], objec
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
         return lambda: torch.matmul(ta, tb)
     return lambda: a @ b
+
+
+PROBE_SIZE = 1000
+"""Square size of the GEMM probe timed in each matmul row (:func:`probe_rate_at_start`)."""
+
+
+def gemm_probe(dtype: np.dtype) -> Callable[[], object]:
+    """The probe: a ``PROBE_SIZE`` square NumPy matmul in ``dtype``, operands made once."""
+    return _gemm_caller("numpy", dtype, PROBE_SIZE)
+
+
+def probe_rate_at_start(machine: Machine, dtype: np.dtype) -> float | None:
+    """The probe's best rate (flop/s) when the machine was measured, if it was measured.
+
+    The ratio of a row's probe rate to this one is the machine's speed while
+    that row ran: on a shared VM it drifts by up to ~1.5× over minutes, and a
+    row measured on a slowed machine shows every library, and its ratio to the
+    bounds (taken from the start), that much slower.
+    """
+    rate = machine.gemm_detail.get(dtype.name, {}).get("all", {}).get(f"numpy n={PROBE_SIZE}")
+    return rate if isinstance(rate, float) else None
 
 
 def measure_gemm(

@@ -23,13 +23,16 @@ import numpy as np
 import scipy.linalg
 from cases import CASES, SMOKE_CASE, Case, make_problem, reference_matmat
 from machine import (
+    PROBE_SIZE,
     Machine,
     blas_info,
     blas_threads,
     bounds,
     cpu_snapshot,
+    gemm_probe,
     measure_machine,
     others_cpu,
+    probe_rate_at_start,
 )
 from peers import ALL_ADAPTERS, OPENBLAS, Adapter, Prepared, configure_torch, version_of
 from report import CONTENTION_FLAG, Row, header, table, write_json, write_plot
@@ -262,12 +265,27 @@ def run_rounds(trials: list[Trial]) -> None:
         gc.enable()
 
 
+def _no_error(out: Any) -> float:
+    return 0.0
+
+
 def _seed(name: str) -> int:
     """A stable seed per case, whatever cases are selected."""
     return zlib.crc32(name.encode())
 
 
-def matmul_row(case: Case, dtype: np.dtype, adapters: list[Adapter], reps: int) -> Row:
+class GemmProbe(Adapter):
+    """Not a library: the machine's GEMM probe, timed in a row's rounds like one."""
+
+    name = "gemm probe"
+
+    def missing(self) -> str | None:
+        return None
+
+
+def matmul_row(
+    case: Case, dtype: np.dtype, adapters: list[Adapter], reps: int, machine: Machine | None = None
+) -> Row:
     """Every library on one matmul case in one dtype.
 
     Parameters
@@ -276,6 +294,10 @@ def matmul_row(case: Case, dtype: np.dtype, adapters: list[Adapter], reps: int) 
     dtype : numpy dtype
     adapters : list of Adapter
     reps : int
+    machine : Machine, optional
+        When it holds the GEMM probe's rate at the start, the probe is timed in
+        the row's rounds too, and ``row.extra["machine_speed"]`` is its rate over
+        the start's (see :func:`~machine.probe_rate_at_start`).
 
     Returns
     -------
@@ -294,6 +316,10 @@ def matmul_row(case: Case, dtype: np.dtype, adapters: list[Adapter], reps: int) 
         )
         for adapter in adapters
     ]
+    start_rate = probe_rate_at_start(machine, dtype) if machine is not None else None
+    if start_rate is not None:
+        probe = gemm_probe(dtype)
+        trials.append(Trial(GemmProbe(), lambda: Prepared(probe, lambda out: out), _no_error, 1.0))
     previous: str | None = None
     for trial in trials:  # setup, checked first call and warm-up, one library at a time
         time.sleep(pause_between(previous, trial.pool))
@@ -302,10 +328,14 @@ def matmul_row(case: Case, dtype: np.dtype, adapters: list[Adapter], reps: int) 
     time.sleep(PAUSE_S)
     run_rounds(trials)
     outcomes = {}
-    for trial in trials:
+    for trial in trials[: len(adapters)]:
         outcome = outcomes[trial.adapter.name] = trial.outcome()
         _log(f"  {case.name} {dtype.name} {trial.adapter.name}: {outcome.cell()}")
     row = Row(case.name, case.description, dtype.name, case.size_label, outcomes)
+    if start_rate is not None:
+        seconds = trials[-1].outcome().seconds
+        if seconds is not None:
+            row.extra["machine_speed"] = 2.0 * PROBE_SIZE**3 / seconds / start_rate
     row.extra["others_cpu"] = others_cpu(start, cpu_snapshot())
     return row
 
@@ -488,6 +518,20 @@ def _notes(rows: list[Row], settings: dict[str, Any]) -> list[str]:
     return notes
 
 
+def _speed_note(rows: list[Row]) -> str | None:
+    """The machine's speed while each matmul row ran (its GEMM probe over the start's)."""
+    speeds = [(row, row.extra["machine_speed"]) for row in rows if "machine_speed" in row.extra]
+    if not speeds:
+        return None
+    parts = ", ".join(f"{row.case} {row.dtype} {speed:.2f}" for row, speed in speeds)
+    return (
+        f"Machine speed during each matmul row (a {PROBE_SIZE}×{PROBE_SIZE} NumPy GEMM timed "
+        "in the row's rounds, its rate over its best when the machine was measured; below "
+        "about 0.9 the machine ran slower than when the bounds were taken, and every time "
+        f"in that row, kronblock's ratio to the bounds included, is inflated by as much): {parts}."
+    )
+
+
 def _schedules() -> list[dict[str, Any]]:
     """kronblock's measured matmul schedules (one entry per factor shapes and dtype)."""
     from kronblock.operators._kron_matmul import TUNING
@@ -560,7 +604,7 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
     rows = []
     for case in cases:
         for dtype in dtypes:
-            rows.append(matmul_row(case, dtype, adapters, args.reps))
+            rows.append(matmul_row(case, dtype, adapters, args.reps, machine))
             rows[-1].bounds = bounds(case, dtype, machine)
     solve_note = None
     if with_solve:
@@ -600,7 +644,12 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
     settings["kronblock_schedules"] = schedules
     libraries = [a.name for a in adapters]
     schedule_note = _schedule_note(schedules)
-    matmul = [table(rows, libraries), solve_note, schedule_note, MATMUL_CELLS] if rows else []
+    speed_note = _speed_note(rows)
+    matmul = (
+        [table(rows, libraries), solve_note, speed_note, schedule_note, MATMUL_CELLS]
+        if rows
+        else []
+    )
     notes = _notes(rows + sums_rows, settings)
     text = "\n\n".join(
         part for part in [header(machine, settings), *matmul, *sums_text, *notes] if part
