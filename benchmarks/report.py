@@ -162,8 +162,10 @@ def header(machine: Machine, settings: dict[str, Any]) -> str:
             if settings["others_cpu_machine"] > CONTENTION_FLAG
             else ""
         ),
-        f"- timing: median of {settings['reps']} calls after 2 warm-ups (fewer calls, at least "
-        "3, when one call is slow); every result checked against a float64 reference",
+        f"- timing: median of {settings['reps']} timed calls, each right after a warm-up call "
+        "(fewer, at least 3, when one call is slow); the matmul rows time their libraries "
+        "in rounds, one warm-up and timed call of each per round; every result checked "
+        "against a float64 reference",
     ]
     return "\n".join(lines)
 

@@ -27,6 +27,23 @@ def _table_rows(stdout: str) -> list[dict[str, str]]:
     ]
 
 
+def _run_in_benchmarks(code: str) -> None:
+    """Run ``code`` in a fresh interpreter in ``benchmarks/``; it must exit 0.
+
+    A subprocess keeps the benchmark modules (``suite``, ``timing``, ...) out of
+    this process's ``sys.modules``.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT / "benchmarks",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_smoke_run_prints_a_checked_table(tmp_path: pathlib.Path) -> None:
     result = subprocess.run(
         [sys.executable, "benchmarks/run.py", "--smoke", "--no-plot", "--out", str(tmp_path)],
@@ -82,20 +99,8 @@ np.testing.assert_allclose(_scipy_kronsum(factors).toarray(), dense, rtol=1e-12)
 
 
 def test_kronsum_helpers_follow_kronblock_order() -> None:
-    """The section's float64 reference and SciPy's sparse matrix are kb.kronsum's order.
-
-    Run in a subprocess, so that the benchmark modules (``suite``, ``timing``, ...)
-    stay out of this process's ``sys.modules``.
-    """
-    result = subprocess.run(
-        [sys.executable, "-c", KRONSUM_ORDER_CHECK],
-        cwd=ROOT / "benchmarks",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    """The section's float64 reference and SciPy's sparse matrix are kb.kronsum's order."""
+    _run_in_benchmarks(KRONSUM_ORDER_CHECK)
 
 
 ROUNDS_CHECK = """
@@ -153,12 +158,4 @@ assert suite.pause_between("omp", "openblas") == suite.SHORT_PAUSE_S < suite.PAU
 
 def test_matmul_rows_time_libraries_in_rounds() -> None:
     """Timed calls interleave across libraries, and a result gone wrong mid-run is WRONG."""
-    result = subprocess.run(
-        [sys.executable, "-c", ROUNDS_CHECK],
-        cwd=ROOT / "benchmarks",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    _run_in_benchmarks(ROUNDS_CHECK)
