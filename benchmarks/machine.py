@@ -34,7 +34,7 @@ __all__ = [
     "measure_gemm",
     "measure_machine",
     "others_cpu",
-    "probe_rate_at_start",
+    "probe_speed",
 ]
 
 
@@ -60,6 +60,8 @@ class Machine:
         Per dtype: the library and size of the best rate, and every measurement.
     date : str
         ISO timestamp of the run.
+    probe_s : dict
+        Best time of :func:`gemm_probe` per dtype name (not measured with ``--smoke``).
     """
 
     cpu: str
@@ -70,6 +72,7 @@ class Machine:
     gemm: dict[str, float]
     gemm_detail: dict[str, dict[str, Any]] = field(default_factory=dict)
     date: str = ""
+    probe_s: dict[str, float] = field(default_factory=dict)
 
 
 def cpu_model() -> str:
@@ -257,25 +260,37 @@ def _gemm_caller(library: str, dtype: np.dtype, size: int) -> Callable[[], objec
     return lambda: a @ b
 
 
-PROBE_SIZE = 1000
-"""Square size of the GEMM probe timed in each matmul row (:func:`probe_rate_at_start`)."""
+PROBE_SHAPE = (100, 10_000)
+"""The probe is one Kronecker pass: a 100×100 factor times a 100×10⁴ block of a fresh
+10⁶-vector (:func:`gemm_probe`)."""
 
 
 def gemm_probe(dtype: np.dtype) -> Callable[[], object]:
-    """The probe: a ``PROBE_SIZE`` square NumPy matmul in ``dtype``, operands made once."""
-    return _gemm_caller("numpy", dtype, PROBE_SIZE)
+    """The probe: ``A @ X`` with ``A`` 100×100 and ``X`` 100×10⁴ in ``dtype``, into a fixed result.
 
-
-def probe_rate_at_start(machine: Machine, dtype: np.dtype) -> float | None:
-    """The probe's best rate (flop/s) when the machine was measured, if it was measured.
-
-    The ratio of a row's probe rate to this one is the machine's speed while
-    that row ran: on a shared VM it drifts by up to ~1.5× over minutes, and a
-    row measured on a slowed machine shows every library, and its ratio to the
-    bounds (taken from the start), that much slower.
+    One pass of a ``K3_n100`` product: it streams a 10⁶-vector through the caches as
+    the Kronecker cases do, so it slows down with them when neighbours on the host
+    take the caches and memory bandwidth, which a large square GEMM (compute-bound,
+    cache-blocked) hardly notices.
     """
-    rate = machine.gemm_detail.get(dtype.name, {}).get("all", {}).get(f"numpy n={PROBE_SIZE}")
-    return rate if isinstance(rate, float) else None
+    rng = np.random.default_rng(PROBE_SHAPE[1])
+    n, r = PROBE_SHAPE
+    a = rng.standard_normal((n, n)).astype(dtype)
+    x = rng.standard_normal((n, r)).astype(dtype)
+    out = np.empty((n, r), dtype=dtype)
+    return lambda: np.matmul(a, x, out=out)
+
+
+def probe_speed(machine: Machine, dtype: np.dtype, seconds: float) -> float | None:
+    """The machine's speed when the probe took ``seconds``: its best time at the start over it.
+
+    On a shared VM the speed drifts by up to ~1.5× over minutes, and a row
+    measured on a slowed machine shows every library, and its ratio to the
+    bounds (taken from the start), that much slower.  ``None`` when the probe
+    was not measured at the start (``--smoke``).
+    """
+    start = machine.probe_s.get(dtype.name)
+    return start / seconds if start else None
 
 
 def measure_gemm(
@@ -344,8 +359,11 @@ def measure_machine(dtypes: list[np.dtype], quick: bool, use_torch: bool) -> Mac
     sizes = (500,) if quick else (1000, 2000, 3000, 4000)
     gemm: dict[str, float] = {}
     detail: dict[str, dict[str, Any]] = {}
+    probe_s: dict[str, float] = {}
     for dtype in dtypes:
         gemm[dtype.name], detail[dtype.name] = measure_gemm(dtype, sizes, use_torch)
+        if not quick:
+            probe_s[dtype.name] = _best_time(gemm_probe(dtype), reps=7)
     return Machine(
         cpu=cpu_model(),
         cores=core_count(),
@@ -355,6 +373,7 @@ def measure_machine(dtypes: list[np.dtype], quick: bool, use_torch: bool) -> Mac
         gemm=gemm,
         gemm_detail=detail,
         date=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        probe_s=probe_s,
     )
 
 

@@ -23,7 +23,6 @@ import numpy as np
 import scipy.linalg
 from cases import CASES, SMOKE_CASE, Case, make_problem, reference_matmat
 from machine import (
-    PROBE_SIZE,
     Machine,
     blas_info,
     blas_threads,
@@ -32,7 +31,7 @@ from machine import (
     gemm_probe,
     measure_machine,
     others_cpu,
-    probe_rate_at_start,
+    probe_speed,
 )
 from peers import ALL_ADAPTERS, OPENBLAS, Adapter, Prepared, configure_torch, version_of
 from report import CONTENTION_FLAG, Row, header, table, write_json, write_plot
@@ -275,9 +274,9 @@ def _seed(name: str) -> int:
 
 
 class GemmProbe(Adapter):
-    """Not a library: the machine's GEMM probe, timed in a row's rounds like one."""
+    """Not a library: the machine's probe (:func:`~machine.gemm_probe`), timed in a row's rounds."""
 
-    name = "gemm probe"
+    name = "probe"
 
     def missing(self) -> str | None:
         return None
@@ -295,9 +294,9 @@ def matmul_row(
     adapters : list of Adapter
     reps : int
     machine : Machine, optional
-        When it holds the GEMM probe's rate at the start, the probe is timed in
-        the row's rounds too, and ``row.extra["machine_speed"]`` is its rate over
-        the start's (see :func:`~machine.probe_rate_at_start`).
+        When it holds the probe's time at the start, the probe is timed in the
+        row's rounds too, and ``row.extra["machine_speed"]`` is its start time
+        over its time here (see :func:`~machine.probe_speed`).
 
     Returns
     -------
@@ -316,8 +315,8 @@ def matmul_row(
         )
         for adapter in adapters
     ]
-    start_rate = probe_rate_at_start(machine, dtype) if machine is not None else None
-    if start_rate is not None:
+    with_probe = machine is not None and dtype.name in machine.probe_s
+    if with_probe:
         probe = gemm_probe(dtype)
         trials.append(Trial(GemmProbe(), lambda: Prepared(probe, lambda out: out), _no_error, 1.0))
     previous: str | None = None
@@ -332,10 +331,11 @@ def matmul_row(
         outcome = outcomes[trial.adapter.name] = trial.outcome()
         _log(f"  {case.name} {dtype.name} {trial.adapter.name}: {outcome.cell()}")
     row = Row(case.name, case.description, dtype.name, case.size_label, outcomes)
-    if start_rate is not None:
+    if with_probe and machine is not None:
         seconds = trials[-1].outcome().seconds
-        if seconds is not None:
-            row.extra["machine_speed"] = 2.0 * PROBE_SIZE**3 / seconds / start_rate
+        speed = probe_speed(machine, dtype, seconds) if seconds else None
+        if speed is not None:
+            row.extra["machine_speed"] = speed
     row.extra["others_cpu"] = others_cpu(start, cpu_snapshot())
     return row
 
@@ -519,16 +519,16 @@ def _notes(rows: list[Row], settings: dict[str, Any]) -> list[str]:
 
 
 def _speed_note(rows: list[Row]) -> str | None:
-    """The machine's speed while each matmul row ran (its GEMM probe over the start's)."""
+    """The machine's speed while each matmul row ran (the probe's start time over its time)."""
     speeds = [(row, row.extra["machine_speed"]) for row in rows if "machine_speed" in row.extra]
     if not speeds:
         return None
     parts = ", ".join(f"{row.case} {row.dtype} {speed:.2f}" for row, speed in speeds)
     return (
-        f"Machine speed during each matmul row (a {PROBE_SIZE}×{PROBE_SIZE} NumPy GEMM timed "
-        "in the row's rounds, its rate over its best when the machine was measured; below "
-        "about 0.9 the machine ran slower than when the bounds were taken, and every time "
-        f"in that row, kronblock's ratio to the bounds included, is inflated by as much): {parts}."
+        "Machine speed during each matmul row (a probe, one Kronecker pass of a 100×100 "
+        "factor over a 10⁶-vector, timed in the row's rounds: its best time when the machine "
+        "was measured over its median here; at 0.8 every time in that row, kronblock's "
+        f"ratios to the bounds included, is about 1/0.8 = 1.25× what the start saw): {parts}."
     )
 
 
