@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,11 +31,11 @@ __all__ = [
     "cpu_model",
     "cpu_snapshot",
     "gemm_probe",
+    "machine_speeds",
     "measure_bandwidth",
     "measure_gemm",
     "measure_machine",
     "others_cpu",
-    "probe_speed",
 ]
 
 
@@ -281,16 +282,29 @@ def gemm_probe(dtype: np.dtype) -> Callable[[], object]:
     return lambda: np.matmul(a, x, out=out)
 
 
-def probe_speed(machine: Machine, dtype: np.dtype, seconds: float) -> float | None:
-    """The machine's speed when the probe took ``seconds``: its best time at the start over it.
+def machine_speeds(best_s: float, row_times: list[list[float]]) -> list[float]:
+    """The machine's speed during each row: the probe's best time in the run over its median there.
 
     On a shared VM the speed drifts by up to ~1.5× over minutes, and a row
     measured on a slowed machine shows every library, and its ratio to the
-    bounds (taken from the start), that much slower.  ``None`` when the probe
-    was not measured at the start (``--smoke``).
+    bounds, that much slower.  The reference is the fastest probe call of the
+    whole run (``best_s``, the start's included), so 1 is the fastest the
+    machine was and a slow start does not read as a fast run.
+
+    Parameters
+    ----------
+    best_s : float
+        The probe's best time when the machine was measured.
+    row_times : list of list of float
+        The probe's timed calls in each row (same dtype).
+
+    Returns
+    -------
+    list of float
+        One speed per row, at most 1.
     """
-    start = machine.probe_s.get(dtype.name)
-    return start / seconds if start else None
+    best = min([best_s, *(t for times in row_times for t in times)])
+    return [best / statistics.median(times) for times in row_times]
 
 
 def measure_gemm(

@@ -29,9 +29,9 @@ from machine import (
     bounds,
     cpu_snapshot,
     gemm_probe,
+    machine_speeds,
     measure_machine,
     others_cpu,
-    probe_speed,
 )
 from peers import ALL_ADAPTERS, OPENBLAS, Adapter, Prepared, configure_torch, version_of
 from report import CONTENTION_FLAG, Row, header, table, write_json, write_plot
@@ -295,8 +295,8 @@ def matmul_row(
     reps : int
     machine : Machine, optional
         When it holds the probe's time at the start, the probe is timed in the
-        row's rounds too, and ``row.extra["machine_speed"]`` is its start time
-        over its time here (see :func:`~machine.probe_speed`).
+        row's rounds too, its calls kept in ``row.extra["probe_s"]`` (see
+        :func:`add_machine_speeds`).
 
     Returns
     -------
@@ -331,11 +331,8 @@ def matmul_row(
         outcome = outcomes[trial.adapter.name] = trial.outcome()
         _log(f"  {case.name} {dtype.name} {trial.adapter.name}: {outcome.cell()}")
     row = Row(case.name, case.description, dtype.name, case.size_label, outcomes)
-    if with_probe and machine is not None:
-        seconds = trials[-1].outcome().seconds
-        speed = probe_speed(machine, dtype, seconds) if seconds else None
-        if speed is not None:
-            row.extra["machine_speed"] = speed
+    if with_probe and trials[-1].outcome().status == "ok":
+        row.extra["probe_s"] = trials[-1].times
     row.extra["others_cpu"] = others_cpu(start, cpu_snapshot())
     return row
 
@@ -518,17 +515,26 @@ def _notes(rows: list[Row], settings: dict[str, Any]) -> list[str]:
     return notes
 
 
+def add_machine_speeds(rows: list[Row], machine: Machine) -> None:
+    """Set ``extra["machine_speed"]`` of every row that timed the probe (per dtype)."""
+    for dtype, best_s in machine.probe_s.items():
+        probed = [row for row in rows if row.dtype == dtype and "probe_s" in row.extra]
+        speeds = machine_speeds(best_s, [row.extra["probe_s"] for row in probed])
+        for row, speed in zip(probed, speeds):
+            row.extra["machine_speed"] = speed
+
+
 def _speed_note(rows: list[Row]) -> str | None:
-    """The machine's speed while each matmul row ran (the probe's start time over its time)."""
+    """The machine's speed while each matmul row ran (see :func:`add_machine_speeds`)."""
     speeds = [(row, row.extra["machine_speed"]) for row in rows if "machine_speed" in row.extra]
     if not speeds:
         return None
     parts = ", ".join(f"{row.case} {row.dtype} {speed:.2f}" for row, speed in speeds)
     return (
         "Machine speed during each matmul row (a probe, one Kronecker pass of a 100×100 "
-        "factor over a 10⁶-vector, timed in the row's rounds: its best time when the machine "
-        "was measured over its median here; at 0.8 every time in that row, kronblock's "
-        f"ratios to the bounds included, is about 1/0.8 = 1.25× what the start saw): {parts}."
+        "factor over a 10⁶-vector, timed in the row's rounds: its fastest call in the whole "
+        "run over its median in the row; at 0.8 every time in that row, kronblock's ratios "
+        f"to the bounds included, is about 1/0.8 = 1.25× what the fastest moment saw): {parts}."
     )
 
 
@@ -606,6 +612,7 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
         for dtype in dtypes:
             rows.append(matmul_row(case, dtype, adapters, args.reps, machine))
             rows[-1].bounds = bounds(case, dtype, machine)
+    add_machine_speeds(rows, machine)
     solve_note = None
     if with_solve:
         solve, parts = solve_rows(adapters, args.reps)

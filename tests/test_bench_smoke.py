@@ -153,9 +153,16 @@ assert suite.pause_between(None, "omp") == 0.0
 assert suite.pause_between("openblas", "openblas") == 0.0
 assert suite.pause_between("openblas", "omp") == suite.PAUSE_S
 assert suite.pause_between("omp", "openblas") == suite.SHORT_PAUSE_S < suite.PAUSE_S
+
+# the machine's speed per row: the run's fastest probe call over the row's median
+from machine import machine_speeds
+
+assert machine_speeds(2.0, [[1.0, 1.0, 4.0], [2.0, 3.0, 2.0]]) == [1.0, 0.5]
+assert machine_speeds(0.5, [[1.0]]) == [0.5]
 """
 
 
 def test_matmul_rows_time_libraries_in_rounds() -> None:
-    """Timed calls interleave across libraries, and a result gone wrong mid-run is WRONG."""
+    """Timed calls interleave across libraries, a result gone wrong mid-run is WRONG, and
+    the machine's speed per row is read off the probe's calls."""
     _run_in_benchmarks(ROUNDS_CHECK)
