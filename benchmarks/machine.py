@@ -61,8 +61,6 @@ class Machine:
         Per dtype: the library and size of the best rate, and every measurement.
     date : str
         ISO timestamp of the run.
-    probe_s : dict
-        Best time of :func:`gemm_probe` per dtype name (not measured with ``--smoke``).
     """
 
     cpu: str
@@ -73,7 +71,6 @@ class Machine:
     gemm: dict[str, float]
     gemm_detail: dict[str, dict[str, Any]] = field(default_factory=dict)
     date: str = ""
-    probe_s: dict[str, float] = field(default_factory=dict)
 
 
 def cpu_model() -> str:
@@ -262,7 +259,7 @@ def _gemm_caller(library: str, dtype: np.dtype, size: int) -> Callable[[], objec
 
 
 PROBE_SHAPE = (100, 10_000)
-"""The probe is one Kronecker pass: a 100×100 factor times a 100×10⁴ block of a fresh
+"""The probe is one Kronecker pass: a 100×100 factor times a 100×10⁴ block of a
 10⁶-vector (:func:`gemm_probe`)."""
 
 
@@ -282,28 +279,27 @@ def gemm_probe(dtype: np.dtype) -> Callable[[], object]:
     return lambda: np.matmul(a, x, out=out)
 
 
-def machine_speeds(best_s: float, row_times: list[list[float]]) -> list[float]:
-    """The machine's speed during each row: the probe's best time in the run over its median there.
+def machine_speeds(row_times: list[list[float]]) -> list[float]:
+    """The machine's speed in each row: the probe's fastest call in any row over its median there.
 
     On a shared VM the speed drifts by up to ~1.5× over minutes, and a row
     measured on a slowed machine shows every library, and its ratio to the
-    bounds, that much slower.  The reference is the fastest probe call of the
-    whole run (``best_s``, the start's included), so 1 is the fastest the
-    machine was and a slow start does not read as a fast run.
+    bounds, that much slower.  Only calls timed inside rows count: the probe
+    timed back to back when the machine's limits were measured disagreed with
+    every row of its dtype by up to 1.5×, in either direction (0.65–0.73 in
+    one run, 1.14–1.26 in another), so it is no reference.
 
     Parameters
     ----------
-    best_s : float
-        The probe's best time when the machine was measured.
     row_times : list of list of float
-        The probe's timed calls in each row (same dtype).
+        The probe's timed calls in each row (one dtype).
 
     Returns
     -------
     list of float
-        One speed per row, at most 1.
+        One speed per row, at most 1 (1: the fastest the machine was in the run).
     """
-    best = min([best_s, *(t for times in row_times for t in times)])
+    best = min(t for times in row_times for t in times)
     return [best / statistics.median(times) for times in row_times]
 
 
@@ -373,11 +369,8 @@ def measure_machine(dtypes: list[np.dtype], quick: bool, use_torch: bool) -> Mac
     sizes = (500,) if quick else (1000, 2000, 3000, 4000)
     gemm: dict[str, float] = {}
     detail: dict[str, dict[str, Any]] = {}
-    probe_s: dict[str, float] = {}
     for dtype in dtypes:
         gemm[dtype.name], detail[dtype.name] = measure_gemm(dtype, sizes, use_torch)
-        if not quick:
-            probe_s[dtype.name] = _best_time(gemm_probe(dtype), reps=7)
     return Machine(
         cpu=cpu_model(),
         cores=core_count(),
@@ -387,7 +380,6 @@ def measure_machine(dtypes: list[np.dtype], quick: bool, use_torch: bool) -> Mac
         gemm=gemm,
         gemm_detail=detail,
         date=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        probe_s=probe_s,
     )
 
 

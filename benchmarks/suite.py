@@ -283,7 +283,7 @@ class GemmProbe(Adapter):
 
 
 def matmul_row(
-    case: Case, dtype: np.dtype, adapters: list[Adapter], reps: int, machine: Machine | None = None
+    case: Case, dtype: np.dtype, adapters: list[Adapter], reps: int, probe: bool = False
 ) -> Row:
     """Every library on one matmul case in one dtype.
 
@@ -293,9 +293,9 @@ def matmul_row(
     dtype : numpy dtype
     adapters : list of Adapter
     reps : int
-    machine : Machine, optional
-        When it holds the probe's time at the start, the probe is timed in the
-        row's rounds too, its calls kept in ``row.extra["probe_s"]`` (see
+    probe : bool
+        Also time the machine's probe (:func:`~machine.gemm_probe`) in the
+        row's rounds, its calls kept in ``row.extra["probe_s"]`` (see
         :func:`add_machine_speeds`).
 
     Returns
@@ -315,10 +315,9 @@ def matmul_row(
         )
         for adapter in adapters
     ]
-    with_probe = machine is not None and dtype.name in machine.probe_s
-    if with_probe:
-        probe = gemm_probe(dtype)
-        trials.append(Trial(GemmProbe(), lambda: Prepared(probe, lambda out: out), _no_error, 1.0))
+    if probe:
+        call = gemm_probe(dtype)
+        trials.append(Trial(GemmProbe(), lambda: Prepared(call, lambda out: out), _no_error, 1.0))
     previous: str | None = None
     for trial in trials:  # setup, checked first call and warm-up, one library at a time
         time.sleep(pause_between(previous, trial.pool))
@@ -331,7 +330,7 @@ def matmul_row(
         outcome = outcomes[trial.adapter.name] = trial.outcome()
         _log(f"  {case.name} {dtype.name} {trial.adapter.name}: {outcome.cell()}")
     row = Row(case.name, case.description, dtype.name, case.size_label, outcomes)
-    if with_probe and trials[-1].outcome().status == "ok":
+    if probe and trials[-1].outcome().status == "ok":
         row.extra["probe_s"] = trials[-1].times
     row.extra["others_cpu"] = others_cpu(start, cpu_snapshot())
     return row
@@ -515,13 +514,14 @@ def _notes(rows: list[Row], settings: dict[str, Any]) -> list[str]:
     return notes
 
 
-def add_machine_speeds(rows: list[Row], machine: Machine) -> None:
+def add_machine_speeds(rows: list[Row]) -> None:
     """Set ``extra["machine_speed"]`` of every row that timed the probe (per dtype)."""
-    for dtype, best_s in machine.probe_s.items():
+    for dtype in sorted({row.dtype for row in rows}):
         probed = [row for row in rows if row.dtype == dtype and "probe_s" in row.extra]
-        speeds = machine_speeds(best_s, [row.extra["probe_s"] for row in probed])
-        for row, speed in zip(probed, speeds):
-            row.extra["machine_speed"] = speed
+        if probed:
+            speeds = machine_speeds([row.extra["probe_s"] for row in probed])
+            for row, speed in zip(probed, speeds):
+                row.extra["machine_speed"] = speed
 
 
 def _speed_note(rows: list[Row]) -> str | None:
@@ -532,9 +532,9 @@ def _speed_note(rows: list[Row]) -> str | None:
     parts = ", ".join(f"{row.case} {row.dtype} {speed:.2f}" for row, speed in speeds)
     return (
         "Machine speed during each matmul row (a probe, one Kronecker pass of a 100×100 "
-        "factor over a 10⁶-vector, timed in the row's rounds: its fastest call in the whole "
-        "run over its median in the row; at 0.8 every time in that row, kronblock's ratios "
-        f"to the bounds included, is about 1/0.8 = 1.25× what the fastest moment saw): {parts}."
+        "factor over a 10⁶-vector, timed in every row's rounds: its fastest call in any row "
+        "over its median in this row; at 0.8 every time in that row, kronblock's ratios to "
+        f"the bounds included, is about 1/0.8 = 1.25× what the fastest moment saw): {parts}."
     )
 
 
@@ -610,9 +610,9 @@ def run_suite(args: argparse.Namespace, unset_env: dict[str, str]) -> int:
     rows = []
     for case in cases:
         for dtype in dtypes:
-            rows.append(matmul_row(case, dtype, adapters, args.reps, machine))
+            rows.append(matmul_row(case, dtype, adapters, args.reps, probe=not args.smoke))
             rows[-1].bounds = bounds(case, dtype, machine)
-    add_machine_speeds(rows, machine)
+    add_machine_speeds(rows)
     solve_note = None
     if with_solve:
         solve, parts = solve_rows(adapters, args.reps)

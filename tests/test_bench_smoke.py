@@ -157,8 +157,8 @@ assert suite.pause_between("omp", "openblas") == suite.SHORT_PAUSE_S < suite.PAU
 # the machine's speed per row: the run's fastest probe call over the row's median
 from machine import machine_speeds
 
-assert machine_speeds(2.0, [[1.0, 1.0, 4.0], [2.0, 3.0, 2.0]]) == [1.0, 0.5]
-assert machine_speeds(0.5, [[1.0]]) == [0.5]
+assert machine_speeds([[1.0, 1.0, 4.0], [2.0, 3.0, 2.0]]) == [1.0, 0.5]
+assert machine_speeds([[3.0, 1.0, 2.0]]) == [0.5]
 """
 
 
