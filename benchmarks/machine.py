@@ -280,14 +280,15 @@ def gemm_probe(dtype: np.dtype) -> Callable[[], object]:
 
 
 def machine_speeds(row_times: list[list[float]]) -> list[float]:
-    """The machine's speed in each row: the probe's fastest call in any row over its median there.
+    """The machine's speed in each row: the probe's median in the fastest row over its median there.
 
     On a shared VM the speed drifts by up to ~1.5× over minutes, and a row
     measured on a slowed machine shows every library, and its ratio to the
-    bounds, that much slower.  Only calls timed inside rows count: the probe
-    timed back to back when the machine's limits were measured disagreed with
-    every row of its dtype by up to 1.5×, in either direction (0.65–0.73 in
-    one run, 1.14–1.26 in another), so it is no reference.
+    bounds, that much slower.  Medians against a median: the fastest single
+    call of a hundred would read even a steady machine as 0.8–0.9.  Only calls
+    timed inside rows count: the probe timed back to back when the machine's
+    limits were measured disagreed with every row of its dtype by up to 1.5×,
+    in either direction (0.65–0.73 in one run, 1.14–1.26 in another).
 
     Parameters
     ----------
@@ -297,10 +298,10 @@ def machine_speeds(row_times: list[list[float]]) -> list[float]:
     Returns
     -------
     list of float
-        One speed per row, at most 1 (1: the fastest the machine was in the run).
+        One speed per row, at most 1 (1: the row where the machine was fastest).
     """
-    best = min(t for times in row_times for t in times)
-    return [best / statistics.median(times) for times in row_times]
+    medians = [statistics.median(times) for times in row_times]
+    return [min(medians) / median for median in medians]
 
 
 def measure_gemm(

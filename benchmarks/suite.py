@@ -532,9 +532,9 @@ def _speed_note(rows: list[Row]) -> str | None:
     parts = ", ".join(f"{row.case} {row.dtype} {speed:.2f}" for row, speed in speeds)
     return (
         "Machine speed during each matmul row (a probe, one Kronecker pass of a 100×100 "
-        "factor over a 10⁶-vector, timed in every row's rounds: its fastest call in any row "
-        "over its median in this row; at 0.8 every time in that row, kronblock's ratios to "
-        f"the bounds included, is about 1/0.8 = 1.25× what the fastest moment saw): {parts}."
+        "factor over a 10⁶-vector, timed in every row's rounds: its median in the fastest "
+        "row over its median in this row; at 0.8 every time in that row, kronblock's ratios "
+        f"to the bounds included, is about 1/0.8 = 1.25× what the fastest row saw): {parts}."
     )
 
 

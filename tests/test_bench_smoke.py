@@ -154,11 +154,11 @@ assert suite.pause_between("openblas", "openblas") == 0.0
 assert suite.pause_between("openblas", "omp") == suite.PAUSE_S
 assert suite.pause_between("omp", "openblas") == suite.SHORT_PAUSE_S < suite.PAUSE_S
 
-# the machine's speed per row: the run's fastest probe call over the row's median
+# the machine's speed per row: the probe's median in the fastest row over the row's
 from machine import machine_speeds
 
 assert machine_speeds([[1.0, 1.0, 4.0], [2.0, 3.0, 2.0]]) == [1.0, 0.5]
-assert machine_speeds([[3.0, 1.0, 2.0]]) == [0.5]
+assert machine_speeds([[3.0, 0.1, 4.0], [2.0, 2.0, 2.0]]) == [2.0 / 3.0, 1.0]
 """
 
 
